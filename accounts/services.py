@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.models import Role, User
+
+
+@transaction.atomic
+def staff_user_create(
+    *, email: str, role: str, password: str | None = None, first_name: str = "", last_name: str = ""
+) -> User:
+    """Create or update a staff user identified by email (idempotent)."""
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}")
+    email = email.strip().lower()
+    user, _ = User.objects.get_or_create(username=email, defaults={"email": email})
+    user.email = email
+    user.role = role
+    user.first_name = first_name or user.first_name
+    user.last_name = last_name or user.last_name
+    user.is_staff = role == Role.ADMIN
+    user.is_superuser = role == Role.ADMIN
+    if password:
+        user.set_password(password)
+    elif not user.has_usable_password():
+        user.set_unusable_password()
+    user.save()
+    return user

@@ -1,0 +1,40 @@
+"""Domain errors raised by case services; one handler per interface maps them to responses."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseError(Exception):
+    status = 400
+    code = "invalid"
+    default_message = _("The request could not be processed.")
+
+    def __init__(self, message=None, *, fields: dict[str, list[str]] | None = None):
+        self.message = message or self.default_message
+        self.fields = fields or {}
+        super().__init__(str(self.message))
+
+
+class CaseValidationError(CaseError):
+    status = 400
+    code = "invalid"
+    default_message = _("Some fields need to be corrected.")
+
+
+class ActionForbidden(CaseError):
+    status = 403
+    code = "forbidden"
+    default_message = _("You are not allowed to do this on this case.")
+
+
+class TransitionNotAllowed(CaseError):
+    status = 409
+    code = "transition_not_allowed"
+    default_message = _("This step is not possible in the case's current state.")
+
+
+class CaseConflict(CaseError):
+    status = 409
+    code = "conflict"
+    default_message = _("The case was changed by someone else meanwhile. Reload and try again.")

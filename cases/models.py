@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Area, CollaborationForm, ContactPerson, Municipality
+from workflows.models import CaseWorkflow
+
+
+class ReferenceCounter(models.Model):
+    """Per-year sequence for case references, incremented under a row lock."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Case(CaseWorkflow):
+    reference = models.CharField(_("reference"), max_length=40, unique=True, editable=False)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="cases", verbose_name=_("municipality")
+    )
+    requester_name = models.CharField(_("name"), max_length=200)
+    requester_role = models.CharField(_("role"), max_length=200)
+    requester_email = models.EmailField(_("email"))
+    requester_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    areas = models.ManyToManyField(Area, blank=True, related_name="cases", verbose_name=_("areas"))
+    forms = models.ManyToManyField(
+        CollaborationForm, blank=True, related_name="cases", verbose_name=_("forms")
+    )
+    timeframe = models.CharField(_("desired timeframe"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="sv")
+    consent_at = models.DateTimeField(_("consent given"))
+    # sha256 of the tracking token; the token itself is only ever shown to the requester.
+    tracking_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    contact = models.ForeignKey(
+        ContactPerson,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("contact person"),
+    )
+    # Bumped by every change through a service; a stale form or API call gets a 409.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    state_changed_at = models.DateTimeField(_("in this state since"), auto_now_add=True)
+    last_activity_at = models.DateTimeField(_("last activity"), auto_now_add=True)
+    public = models.BooleanField(
+        _("public example"), default=False, help_text=_("Shown as an example on the public pages.")
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["state", "-created_at"], name="case_state_created_idx"),
+            models.Index(fields=["-created_at", "-id"], name="case_created_idx"),
+            models.Index(fields=["municipality", "state", "-created_at"], name="case_muni_idx"),
+            models.Index(fields=["contact", "state", "-created_at"], name="case_contact_idx"),
+            models.Index(fields=["state", "state_changed_at"], name="case_waiting_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class CaseAssignment(models.Model):
+    """Who was assigned when: gives contact persons read access to their former cases."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    contact = models.ForeignKey(ContactPerson, on_delete=models.PROTECT, related_name="assignments")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "case"], name="assignment_contact_idx")]
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Request received")
+    TRANSITION = "transition", _("State changed")
+    NOTE = "note", _("Internal note")
+
+
+class CaseEvent(models.Model):
+    """The case timeline: append-only. Notifications and reports read it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    transition = models.CharField(max_length=40, blank=True)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # "requester" or "system" when there is no staff user behind the event.
+    actor_label = models.CharField(max_length=40, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    # Public events are shown to the requester on the tracking page; notes never are.
+    public = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="event_case_idx")]
+
+    def save(self, *args, **kwargs):
+        # The timeline is a record: an event is written once and never changed.
+        if self.pk is not None:
+            raise ValueError("Case events are immutable")
+        super().save(*args, **kwargs)

@@ -1,0 +1,70 @@
+"""The one permission policy, used by HTML views, the API, admin actions and emails.
+
+- anonymous: submit, read the public directory;
+- requester (tracking token holder): that one case (checked by the caller who holds the token);
+- contact person: cases assigned to them now (act) and before (read);
+- coordinator and administrator: every case;
+- registrar: read every case.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from cases.models import Case, CaseAssignment
+from workflows.definition import TransitionSpec
+from workflows.models import ASSIGNED, COORDINATOR, REQUESTER
+
+
+def _contact_id(user) -> int | None:
+    if not (user and user.is_authenticated and user.is_contact):
+        return None
+    person = getattr(user, "contact_person", None)
+    return person.pk if person else None
+
+
+def visible_cases(user, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Exactly the cases `can_view_case` allows, as a queryset (lists must match details)."""
+    qs = Case.objects.all() if queryset is None else queryset
+    if not (user and user.is_authenticated and user.is_active):
+        return qs.none()
+    if user.sees_all_cases:
+        return qs
+    contact_id = _contact_id(user)
+    if contact_id is None:
+        return qs.none()
+    ever_assigned = CaseAssignment.objects.filter(case=OuterRef("pk"), contact_id=contact_id)
+    return qs.filter(Exists(ever_assigned))
+
+
+def can_view_case(user, case: Case) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.sees_all_cases:
+        return True
+    contact_id = _contact_id(user)
+    if contact_id is None:
+        return False
+    return case.contact_id == contact_id or case.assignments.filter(contact_id=contact_id).exists()
+
+
+def is_assigned_contact(user, case: Case) -> bool:
+    contact_id = _contact_id(user)
+    return contact_id is not None and case.contact_id == contact_id
+
+
+def can_act_on_case(user, case: Case) -> bool:
+    """Add notes and perform the steps of the assigned contact."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_coordinator or is_assigned_contact(user, case)
+
+
+def can_transition(user, case: Case, spec: TransitionSpec, *, requester: bool = False) -> bool:
+    if requester:
+        return REQUESTER in spec.actors
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if COORDINATOR in spec.actors and user.is_coordinator:
+        return True
+    return ASSIGNED in spec.actors and is_assigned_contact(user, case)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from cases.views import public, staff
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("requests/new/", public.request_new, name="request-new"),
+    path("requests/receipt/", public.receipt, name="receipt"),
+    path("track/<str:token>/", public.track, name="track"),
+    path("track/<str:token>/withdraw/", public.track_withdraw, name="track-withdraw"),
+    path("privacy/", public.privacy, name="privacy"),
+    path("accessibility/", public.accessibility, name="accessibility"),
+    path("staff/", staff.inbox, name="staff-home"),
+    path("staff/cases/<str:reference>/", staff.case_detail, name="staff-case"),
+    path(
+        "staff/cases/<str:reference>/transitions/<str:name>/",
+        staff.case_transition_view,
+        name="staff-case-transition",
+    ),
+    path("staff/cases/<str:reference>/notes/", staff.case_note_view, name="staff-case-note"),
+]

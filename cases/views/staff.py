@@ -1,0 +1,141 @@
+"""Staff pages: inbox ("Mina ärenden" for contact persons) and the case page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases import policy, selectors
+from cases.errors import CaseError, CaseValidationError
+from cases.forms import NoteForm, TransitionForm
+from cases.services import case_note_add, case_transition
+from directory import selectors as directory
+from workflows.definition import transitions, transitions_from
+from workflows.models import State
+
+
+def _case_or_404(user, reference: str):
+    case = selectors.case_for_staff(reference=reference)
+    # A case the user may not see answers exactly like one that does not exist.
+    if case is None or not policy.can_view_case(user, case):
+        raise Http404(_("No case with this reference."))
+    return case
+
+
+@login_required
+def inbox(request):
+    get = request.GET
+    filters = selectors.InboxFilters(
+        state=get.get("state", ""),
+        municipality=get.get("municipality", ""),
+        area=get.get("area", ""),
+        contact=get.get("contact", ""),
+        waiting=get.get("waiting") == "1",
+        q=get.get("q", "")[:200],
+        sort=get.get("sort", "newest"),
+    )
+    cases = selectors.inbox_cases(user=request.user, filters=filters)
+    page = Paginator(cases, settings.INBOX_PAGE_SIZE).get_page(get.get("page"))
+    query = get.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "staff/inbox.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "states": State.choices,
+            "municipalities": directory.municipality_list(),
+            "areas": directory.area_list(),
+            "contacts": directory.contact_list() if request.user.sees_all_cases else [],
+            "mine": not request.user.sees_all_cases,
+        },
+    )
+
+
+def _render_case(request, case, forms=None, note_form=None, status=200):
+    available = [
+        spec
+        for spec in transitions_from(case.state)
+        if policy.can_transition(request.user, case, spec)
+    ]
+    forms = forms or {}
+    transition_forms = [
+        (spec, forms.get(spec.name) or TransitionForm(spec=spec, initial={"version": case.version}))
+        for spec in available
+    ]
+    return render(
+        request,
+        "staff/case.html",
+        {
+            "case": case,
+            "timeline": selectors.case_timeline(case=case),
+            "transition_forms": transition_forms,
+            "can_act": policy.can_act_on_case(request.user, case),
+            "note_form": note_form or NoteForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def case_detail(request, reference: str):
+    return _render_case(request, _case_or_404(request.user, reference))
+
+
+@login_required
+@require_POST
+def case_transition_view(request, reference: str, name: str):
+    case = _case_or_404(request.user, reference)
+    spec = transitions().get(name)
+    if spec is None:
+        raise Http404
+    form = TransitionForm(request.POST, spec=spec)
+    data = {key: form.data.get(f"{spec.name}-{key}", "") for key in (*spec.fields, "note")}
+    version = form.data.get(f"{spec.name}-version", "")
+    try:
+        case_transition(
+            case=case,
+            name=name,
+            actor=request.user,
+            data=data,
+            expected_version=int(version) if version.isdigit() else None,
+        )
+    except CaseValidationError as exc:
+        form.is_valid()
+        for field, errors in exc.fields.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return _render_case(request, case, forms={name: form}, status=400)
+    except CaseError as exc:
+        messages.error(request, str(exc.message))
+        case.refresh_from_db()
+        return _render_case(request, case, status=exc.status)
+    messages.success(request, _("Done: %(step)s.") % {"step": spec.label})
+    return redirect("staff-case", reference=case.reference)
+
+
+@login_required
+@require_POST
+def case_note_view(request, reference: str):
+    case = _case_or_404(request.user, reference)
+    form = NoteForm(request.POST)
+    try:
+        case_note_add(case=case, actor=request.user, text=form.data.get("text", ""))
+    except CaseValidationError as exc:
+        form.is_valid()
+        for error in exc.fields.get("text", []):
+            form.add_error("text", error)
+        return _render_case(request, case, note_form=form, status=400)
+    except CaseError as exc:
+        messages.error(request, str(exc.message))
+        return _render_case(request, case, status=exc.status)
+    messages.success(request, _("The note was added."))
+    return redirect("staff-case", reference=case.reference)

@@ -1,0 +1,119 @@
+"""Who and what: municipalities, collaboration areas, forms of collaboration, contact persons.
+
+Reference data, not code: another region loads its own with `import_directory`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class BilingualName(models.Model):
+    name_sv = models.CharField(_("name (Swedish)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "sv").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_sv
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(models.Model):
+    code = models.CharField(_("municipality code"), max_length=4, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    org_number = models.CharField(_("organisation number"), max_length=11, blank=True)
+    member = models.BooleanField(_("member of the association"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(BilingualName):
+    slug = models.SlugField(unique=True)
+    description_sv = models.TextField(_("description (Swedish)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name_sv"]
+        verbose_name = _("collaboration area")
+        verbose_name_plural = _("collaboration areas")
+
+    @property
+    def description(self) -> str:
+        if (get_language() or "sv").startswith("en") and self.description_en:
+            return self.description_en
+        return self.description_sv
+
+
+class CollaborationForm(BilingualName):
+    slug = models.SlugField(unique=True)
+    lead_time_weeks = models.PositiveSmallIntegerField(_("lead time (weeks)"), default=0)
+    description_sv = models.TextField(_("description (Swedish)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name_sv"]
+        verbose_name = _("form of collaboration")
+        verbose_name_plural = _("forms of collaboration")
+
+    @property
+    def description(self) -> str:
+        if (get_language() or "sv").startswith("en") and self.description_en:
+            return self.description_en
+        return self.description_sv
+
+
+class ContactPerson(models.Model):
+    email = models.EmailField(_("email"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    department = models.CharField(_("department"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    areas = models.ManyToManyField(Area, related_name="contacts", blank=True, verbose_name=_("areas"))
+    keywords = models.TextField(_("keywords"), blank=True, help_text=_("Separated by semicolons."))
+    languages = models.CharField(_("languages"), max_length=50, default="sv")
+    max_active_cases = models.PositiveSmallIntegerField(_("capacity (active cases)"), default=5)
+    bio_sv = models.TextField(_("presentation"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact_person",
+        verbose_name=_("login"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.split(";") if k.strip()]
+
+    @property
+    def language_list(self) -> list[str]:
+        return [x.strip() for x in self.languages.replace(",", ";").split(";") if x.strip()]

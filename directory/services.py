@@ -1,0 +1,171 @@
+"""Directory writes: the CSV import (idempotent, all-or-nothing, precise errors)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email, validate_slug
+from django.db import transaction
+
+from directory.models import Area, CollaborationForm, ContactPerson, Municipality
+
+
+@dataclass
+class RowError:
+    file: str
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, row {self.row}, column {self.column}: {self.reason}"
+
+
+class DirectoryImportError(Exception):
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass
+class ImportReport:
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+FILES = ("municipalities.csv", "areas.csv", "forms.csv", "contacts.csv")
+REQUIRED = {
+    "municipalities.csv": ("code", "name"),
+    "areas.csv": ("slug", "name_sv"),
+    "forms.csv": ("slug", "name_sv"),
+    "contacts.csv": ("email", "name"),
+}
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in (value or "").split(";") if v.strip()]
+
+
+def _bool(value: str) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "ja")
+
+
+def _check_row(name: str, number: int, row: dict[str, str], errors: list[RowError]) -> None:
+    for column in REQUIRED[name]:
+        if not (row.get(column) or "").strip():
+            errors.append(RowError(name, number, column, "required value is missing"))
+    if name == "municipalities.csv":
+        code = (row.get("code") or "").strip()
+        if code and not (code.isdigit() and len(code) == 4):
+            errors.append(RowError(name, number, "code", f"{code!r} is not a four-digit code"))
+    if name in ("areas.csv", "forms.csv") and row.get("slug"):
+        try:
+            validate_slug(row["slug"].strip())
+        except ValidationError:
+            errors.append(RowError(name, number, "slug", f"{row['slug']!r} is not a valid slug"))
+    if name == "forms.csv":
+        weeks = (row.get("lead_time_weeks") or "0").strip()
+        if not weeks.isdigit():
+            errors.append(RowError(name, number, "lead_time_weeks", f"{weeks!r} is not a number"))
+    if name == "contacts.csv":
+        email = (row.get("email") or "").strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.append(RowError(name, number, "email", f"{email!r} is not an email address"))
+        cap = (row.get("max_active_cases") or "5").strip()
+        if not cap.isdigit():
+            errors.append(RowError(name, number, "max_active_cases", f"{cap!r} is not a number"))
+
+
+def directory_import(*, folder: Path) -> ImportReport:
+    """Import the four CSV files of `folder`, updating by key. Nothing is written on any error.
+
+    1. Read and validate every row of every present file, collecting all errors.
+    2. Check that contacts only name areas that exist (in the file or the database).
+    3. Write everything in one transaction.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DirectoryImportError([RowError(str(folder), 0, "-", "folder not found")])
+    data: dict[str, list[dict[str, str]]] = {}
+    errors: list[RowError] = []
+    for name in FILES:
+        path = folder / name
+        if not path.exists():
+            continue
+        rows = _read(path)
+        missing = [c for c in REQUIRED[name] if rows and c not in rows[0]]
+        if missing:
+            errors.append(RowError(name, 1, ",".join(missing), "column missing from header"))
+            continue
+        for number, row in enumerate(rows, start=2):  # row 1 is the header
+            _check_row(name, number, row, errors)
+        data[name] = rows
+    if not data and not errors:
+        errors.append(RowError(str(folder), 0, "-", f"none of {', '.join(FILES)} found"))
+
+    known_areas = {r["slug"].strip() for r in data.get("areas.csv", [])} | set(
+        Area.objects.values_list("slug", flat=True)
+    )
+    for number, row in enumerate(data.get("contacts.csv", []), start=2):
+        for slug in _split(row.get("areas", "")):
+            if slug not in known_areas:
+                errors.append(RowError("contacts.csv", number, "areas", f"unknown area {slug!r}"))
+    if errors:
+        raise DirectoryImportError(errors)
+
+    report = ImportReport()
+    with transaction.atomic():
+        for row in data.get("municipalities.csv", []):
+            Municipality.objects.update_or_create(
+                code=row["code"].strip(),
+                defaults={
+                    "name": row["name"].strip(),
+                    "org_number": (row.get("org_number") or "").strip(),
+                    "member": _bool(row.get("member", "true")),
+                },
+            )
+        for row in data.get("areas.csv", []):
+            Area.objects.update_or_create(
+                slug=row["slug"].strip(),
+                defaults={
+                    k: (row.get(k) or "").strip()
+                    for k in ("name_sv", "name_en", "description_sv", "description_en")
+                },
+            )
+        for row in data.get("forms.csv", []):
+            CollaborationForm.objects.update_or_create(
+                slug=row["slug"].strip(),
+                defaults={
+                    **{
+                        k: (row.get(k) or "").strip()
+                        for k in ("name_sv", "name_en", "description_sv", "description_en")
+                    },
+                    "lead_time_weeks": int((row.get("lead_time_weeks") or "0").strip()),
+                },
+            )
+        areas = {a.slug: a for a in Area.objects.all()}
+        for row in data.get("contacts.csv", []):
+            person, _ = ContactPerson.objects.update_or_create(
+                email=row["email"].strip().lower(),
+                defaults={
+                    **{
+                        k: (row.get(k) or "").strip()
+                        for k in ("name", "title", "department", "phone", "keywords", "bio_sv")
+                    },
+                    "languages": ";".join(_split(row.get("languages", "sv"))) or "sv",
+                    "max_active_cases": int((row.get("max_active_cases") or "5").strip()),
+                },
+            )
+            person.areas.set([areas[s] for s in _split(row.get("areas", ""))])
+        report.counts = {name: len(rows) for name, rows in data.items()}
+    return report

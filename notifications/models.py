@@ -1,0 +1,56 @@
+"""The outbox: every email is a row first, a task second."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Delivered")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class OutboxMessage(models.Model):
+    # Unique idempotency key, e.g. "receipt:<case>" or "reminder:<case>:<rule>:<due>:<to>".
+    # A second attempt to queue the same message finds the row and queues nothing new.
+    key = models.CharField(max_length=200, unique=True)
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    reason = models.CharField(_("why it was sent"), max_length=300, blank=True)
+    recipient = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    language = models.CharField(max_length=8, default="sv")
+    # A sensitive body (e.g. one that carries a tracking token) is erased once delivered.
+    sensitive = models.BooleanField(default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        indexes = [
+            # The sweep reads unfinished rows by due time; a partial index keeps it small.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_due_idx",
+                condition=models.Q(status__in=["pending", "sending"]),
+            ),
+            models.Index(fields=["status", "-created_at"], name="outbox_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient} ({self.status})"

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from notifications.models import OutboxMessage, OutboxStatus
+
+
+def messages_for_case(*, case_id: int) -> QuerySet[OutboxMessage]:
+    return OutboxMessage.objects.filter(case_id=case_id).defer("body_text", "body_html")
+
+
+def failed_messages() -> QuerySet[OutboxMessage]:
+    return OutboxMessage.objects.filter(status=OutboxStatus.FAILED).defer("body_text", "body_html")
+
+
+def outbox_backlog() -> int:
+    return OutboxMessage.objects.filter(
+        status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
+    ).count()

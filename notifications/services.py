@@ -1,0 +1,176 @@
+"""Outbox writes: queue a message, deliver it, sweep what was left behind.
+
+Rules (pretix OutgoingMail, healthchecks Notification):
+- a message is a committed row before any task exists for it;
+- the task is enqueued after commit, and a broker outage only delays it (the sweep catches up);
+- delivery claims the row with a conditional update, so two runs never send it twice;
+- no network I/O inside a transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from notifications.models import OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+
+def _enqueue(message_id: int) -> None:
+    from notifications.tasks import deliver_message
+
+    try:
+        deliver_message.apply_async((message_id,), retry=False)
+    except Exception:  # broker down: the row is safe, the sweep sends it later
+        logger.warning("Broker unavailable; outbox message %s left for the sweep", message_id)
+
+
+def message_queue(
+    *,
+    key: str,
+    kind: str,
+    recipient: str,
+    template: str,
+    context: dict,
+    language: str = "sv",
+    case_id: int | None = None,
+    reason: str = "",
+    sensitive: bool = False,
+) -> OutboxMessage:
+    """Render `emails/<template>*` in `language` and store it; enqueue delivery after commit.
+
+    Idempotent by `key`: queuing the same key again returns the existing row and sends nothing.
+    """
+    existing = OutboxMessage.objects.filter(key=key).first()
+    if existing:
+        return existing
+    with translation.override(language):
+        context = {**context, "site_url": settings.SITE_URL, "reason": reason}
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        body_text = render_to_string(f"emails/{template}.txt", context)
+        body_html = render_to_string(f"emails/{template}.html", context)
+    message, created = OutboxMessage.objects.get_or_create(
+        key=key,
+        defaults={
+            "kind": kind,
+            "case_id": case_id,
+            "reason": reason[:300],
+            "recipient": recipient,
+            "subject": subject[:300],
+            "body_text": body_text,
+            "body_html": body_html,
+            "language": language,
+            "sensitive": sensitive,
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def _permanent(exc: Exception) -> bool:
+    """SMTP 5xx replies are permanent; everything else (4xx, refused connection) is not."""
+    code = getattr(exc, "smtp_code", None)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code = next(iter(exc.recipients.values()))[0]
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def _backoff(attempt: int) -> timedelta:
+    """Exponential back-off with full jitter between 50% and 150% of the step."""
+    base = settings.OUTBOX_BACKOFF_SECONDS * (2 ** max(attempt - 1, 0))
+    return timedelta(seconds=base * random.uniform(0.5, 1.5))
+
+
+def _message_id(message: OutboxMessage) -> str:
+    # Stable per outbox row, so a receiving server can also drop a duplicate.
+    digest = hashlib.sha256(message.key.encode()).hexdigest()[:32]
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "samverka.local"
+    return f"<{digest}@{domain}>"
+
+
+def message_deliver(*, message_id: int) -> str:
+    """Send one message if it is due and nobody else is sending it. Safe to run twice.
+
+    1. Claim: pending and due (or a "sending" claim older than the claim timeout, whose worker
+       died) → sending, in one conditional UPDATE. Zero rows changed means someone else has it.
+    2. Send over SMTP, outside any transaction.
+    3. Record the outcome against our claim: sent; failed (permanent, or attempts used up);
+       or pending again with a back-off.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    claimable = OutboxMessage.objects.filter(
+        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        | Q(status=OutboxStatus.SENDING, claimed_at__lt=stale),
+        pk=message_id,
+    )
+    if not claimable.update(status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1):
+        return "skipped"
+    message = OutboxMessage.objects.get(pk=message_id)
+    ours = OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING, claimed_at=now)
+
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient],
+        headers={"Message-ID": _message_id(message), "Auto-Submitted": "auto-generated"},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    try:
+        email.send()
+    except Exception as exc:  # noqa: BLE001 - every transport error is recorded on the row
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if _permanent(exc) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            ours.update(status=OutboxStatus.FAILED, last_error=error)
+            logger.warning("Outbox message %s failed: %s", message_id, error)
+            return "failed"
+        ours.update(
+            status=OutboxStatus.PENDING,
+            last_error=error,
+            next_attempt_at=timezone.now() + _backoff(message.attempts),
+        )
+        return "retry"
+    erase = {"body_text": "", "body_html": ""} if message.sensitive else {}
+    ours.update(status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="", **erase)
+    return "sent"
+
+
+def outbox_sweep(*, now=None, limit: int = 500) -> int:
+    """Re-enqueue messages whose task never ran, is due for a retry, or whose worker died."""
+    now = now or timezone.now()
+    grace = now - timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
+    stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) & ~Q(
+        attempts=0, created_at__gt=grace  # fresh rows: their own task is on its way
+    )
+    dead = Q(status=OutboxStatus.SENDING, claimed_at__lt=stale)
+    rows = OutboxMessage.objects.filter(due | dead).order_by("next_attempt_at")
+    ids = list(rows.values_list("pk", flat=True)[:limit])
+    for pk in ids:
+        _enqueue(pk)
+    return len(ids)
+
+
+def message_retry(*, message_id: int) -> bool:
+    """Staff retry of a failed message: back to pending with fresh attempts."""
+    updated = OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.FAILED).update(
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
+    )
+    if updated:
+        transaction.on_commit(lambda: _enqueue(message_id))
+    return bool(updated)

@@ -1,0 +1,161 @@
+"""The case state machine, defined once with django-fsm-2.
+
+Transition methods only change the state. Everything around a transition (locking, permission,
+data, the event, notifications) is done by the one transition service in `cases.services`.
+The metadata in `custom` (who acts, which fields, whether the requester is told) drives the
+forms, the API, the permission policy and the public "how it works" page, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    CONTACT_ASSIGNED = "contact_assigned", _("Contact person assigned")
+    MEETING_HELD = "meeting_held", _("Meeting held")
+    WORKSHOP = "workshop", _("Workshop")
+    PROJECT = "project", _("Project")
+    CLOSED = "closed", _("Closed")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATES = (
+    State.RECEIVED,
+    State.CONTACT_ASSIGNED,
+    State.MEETING_HELD,
+    State.WORKSHOP,
+    State.PROJECT,
+)
+FINAL_STATES = (State.CLOSED, State.DECLINED, State.WITHDRAWN)
+
+# Who may act. "assigned" means the contact person currently assigned to the case.
+COORDINATOR = "coordinator"
+ASSIGNED = "assigned"
+REQUESTER = "requester"
+
+
+class CaseWorkflow(FSMModelMixin, models.Model):
+    state = FSMField(
+        _("state"), default=State.RECEIVED, choices=State.choices, protected=True, db_index=False
+    )
+
+    class Meta:
+        abstract = True
+
+    @transition(
+        field=state,
+        source=[State.RECEIVED, State.CONTACT_ASSIGNED],
+        target=State.CONTACT_ASSIGNED,
+        custom={
+            "label": _("Assign contact person"),
+            "actors": (COORDINATOR,),
+            "fields": ("contact",),
+            "public": True,
+        },
+    )
+    def assign_contact(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.CONTACT_ASSIGNED,
+        target=State.MEETING_HELD,
+        custom={
+            "label": _("Record meeting"),
+            "actors": (ASSIGNED, COORDINATOR),
+            "fields": ("date", "notes"),
+            "public": True,
+        },
+    )
+    def record_meeting(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.MEETING_HELD,
+        target=State.WORKSHOP,
+        custom={
+            "label": _("Plan workshop"),
+            "actors": (ASSIGNED, COORDINATOR),
+            "fields": ("date", "purpose"),
+            "public": True,
+        },
+    )
+    def start_workshop(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.MEETING_HELD, State.WORKSHOP],
+        target=State.PROJECT,
+        custom={
+            "label": _("Start project"),
+            "actors": (ASSIGNED, COORDINATOR),
+            "fields": ("title", "summary"),
+            "public": True,
+        },
+    )
+    def start_project(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.CONTACT_ASSIGNED, State.MEETING_HELD, State.WORKSHOP, State.PROJECT],
+        target=State.CLOSED,
+        custom={
+            "label": _("Close"),
+            "actors": (COORDINATOR,),
+            "fields": ("outcome", "summary"),
+            "public": True,
+        },
+    )
+    def close(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.RECEIVED, State.CONTACT_ASSIGNED],
+        target=State.DECLINED,
+        custom={
+            "label": _("Decline"),
+            "actors": (COORDINATOR,),
+            "fields": ("reason",),
+            "public": True,
+        },
+    )
+    def decline(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.RECEIVED, State.CONTACT_ASSIGNED, State.MEETING_HELD],
+        target=State.WITHDRAWN,
+        custom={
+            "label": _("Withdraw"),
+            "actors": (REQUESTER,),
+            "fields": ("reason",),
+            "optional": ("reason",),
+            "public": True,
+        },
+    )
+    def withdraw(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.CLOSED, State.DECLINED, State.WITHDRAWN],
+        target=State.RECEIVED,
+        custom={
+            "label": _("Reopen"),
+            "actors": (COORDINATOR,),
+            "fields": ("reason",),
+            "public": True,
+        },
+    )
+    def reopen(self) -> None:
+        pass
