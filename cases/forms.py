@@ -28,19 +28,28 @@ class RequestForm(forms.Form):
         },
     )
     requester_name = forms.CharField(
-        label=_("Your name"), max_length=200, validators=[single_line],
+        label=_("Your name"),
+        max_length=200,
+        validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     requester_role = forms.CharField(
-        label=_("Your role or position"), max_length=200, validators=[single_line],
+        label=_("Your role or position"),
+        max_length=200,
+        validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
     requester_email = forms.EmailField(
-        label=_("Email"), max_length=254, validators=[single_line],
+        label=_("Email"),
+        max_length=254,
+        validators=[single_line],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     requester_phone = forms.CharField(
-        label=_("Phone (optional)"), max_length=40, required=False, validators=[single_line],
+        label=_("Phone (optional)"),
+        max_length=40,
+        required=False,
+        validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     title = forms.CharField(
@@ -68,7 +77,9 @@ class RequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     timeframe = forms.CharField(
-        label=_("Desired timeframe (optional)"), max_length=200, required=False,
+        label=_("Desired timeframe (optional)"),
+        max_length=200,
+        required=False,
         validators=[single_line],
     )
     consent = forms.BooleanField(
@@ -78,7 +89,11 @@ class RequestForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("areas") and not cleaned.get("area_unknown") and "areas" not in self.errors:
+        if (
+            not cleaned.get("areas")
+            and not cleaned.get("area_unknown")
+            and "areas" not in self.errors
+        ):
             self.add_error("areas", _("Choose at least one area, or \u201cDon't know\u201d."))
         return cleaned
 
@@ -95,15 +110,15 @@ class TransitionForm(forms.Form):
         for name in spec.fields:
             self.fields[name] = self._field(name, required=name in spec.required)
         self.fields["note"] = forms.CharField(
-            label=_("Internal note (optional)"), required=False,
+            label=_("Internal note (optional)"),
+            required=False,
             widget=forms.Textarea(attrs={"rows": 2}),
         )
 
     def _field(self, name: str, required: bool) -> forms.Field:
         if name == "contact":
             choices = [("", _("Choose contact person"))] + [
-                (c.email, f"{c.name} – {c.title}, {c.department}")
-                for c in directory.contact_list()
+                (c.email, f"{c.name} – {c.title}, {c.department}") for c in directory.contact_list()
             ]
             return forms.ChoiceField(label=_("Contact person"), choices=choices, required=required)
         if name == "date":
@@ -132,6 +147,8 @@ class NoteForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (optional)"), required=False, max_length=2000,
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

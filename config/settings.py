@@ -89,7 +89,9 @@ TEMPLATES = [
 # Without DATABASE_URL: SQLite under var/, in WAL mode with IMMEDIATE transactions and a busy
 # timeout, so that a small office's simultaneous submissions queue instead of failing.
 VAR_DIR.mkdir(exist_ok=True)
-DATABASES = {"default": _env("DATABASE_URL", env.db_url, f"sqlite:///{VAR_DIR / 'samverka.sqlite3'}")}
+DATABASES = {
+    "default": _env("DATABASE_URL", env.db_url, f"sqlite:///{VAR_DIR / 'samverka.sqlite3'}")
+}
 
 
 def _tune_database(db: dict) -> dict:

@@ -87,7 +87,9 @@ class ContactPerson(models.Model):
     title = models.CharField(_("title"), max_length=200, blank=True)
     department = models.CharField(_("department"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    areas = models.ManyToManyField(Area, related_name="contacts", blank=True, verbose_name=_("areas"))
+    areas = models.ManyToManyField(
+        Area, related_name="contacts", blank=True, verbose_name=_("areas")
+    )
     keywords = models.TextField(_("keywords"), blank=True, help_text=_("Separated by semicolons."))
     languages = models.CharField(_("languages"), max_length=50, default="sv")
     max_active_cases = models.PositiveSmallIntegerField(_("capacity (active cases)"), default=5)

@@ -117,7 +117,9 @@ def message_deliver(*, message_id: int) -> str:
         | Q(status=OutboxStatus.SENDING, claimed_at__lt=stale),
         pk=message_id,
     )
-    if not claimable.update(status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1):
+    if not claimable.update(
+        status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    ):
         return "skipped"
     message = OutboxMessage.objects.get(pk=message_id)
     ours = OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING, claimed_at=now)
@@ -156,7 +158,8 @@ def outbox_sweep(*, now=None, limit: int = 500) -> int:
     grace = now - timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
     stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
     due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) & ~Q(
-        attempts=0, created_at__gt=grace  # fresh rows: their own task is on its way
+        attempts=0,
+        created_at__gt=grace,  # fresh rows: their own task is on its way
     )
     dead = Q(status=OutboxStatus.SENDING, claimed_at__lt=stale)
     rows = OutboxMessage.objects.filter(due | dead).order_by("next_attempt_at")

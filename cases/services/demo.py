@@ -27,21 +27,42 @@ DEMO_REQUESTER = "@kommun.example"
 
 # (municipality, title, description, area, steps to take after intake)
 DEMO_CASES = [
-    ("1452", "Kompetensförsörjning inom äldreomsorgen",
-     "Vi har svårt att rekrytera undersköterskor och sjuksköterskor till hemtjänsten och vill "
-     "hitta vägar för att behålla personal.", "vard-halsa", []),
-    ("1490", "Insamling av textilier på återvinningscentralen",
-     "Vi vill öka insamlingen av kasserade kläder och undrar hur de kan sorteras för återbruk.",
-     "textil-mode", ["assign_contact"]),
-    ("1442", "Matsvinn i skolköken",
-     "Skolmåltiderna ger mycket svinn. Kan studenter hjälpa oss att mäta och minska det?",
-     "resursatervinning", ["assign_contact", "record_meeting"]),
-    ("1491", "Digital delaktighet för äldre på biblioteken",
-     "Biblioteket vill hjälpa äldre att använda e-tjänster och söker samarbete.",
-     "bibliotek-information", ["assign_contact", "record_meeting", "start_project"]),
-    ("1466", "Solceller på kommunens fastigheter",
-     "Vi utreder solceller på skolor och vill ha hjälp att räkna på lönsamheten.",
-     "hallbar-utveckling", ["decline"]),
+    (
+        "1452",
+        "Kompetensförsörjning inom äldreomsorgen",
+        "Vi har svårt att rekrytera undersköterskor och sjuksköterskor till hemtjänsten och vill "
+        "hitta vägar för att behålla personal.",
+        "vard-halsa",
+        [],
+    ),
+    (
+        "1490",
+        "Insamling av textilier på återvinningscentralen",
+        "Vi vill öka insamlingen av kasserade kläder och undrar hur de kan sorteras för återbruk.",
+        "textil-mode",
+        ["assign_contact"],
+    ),
+    (
+        "1442",
+        "Matsvinn i skolköken",
+        "Skolmåltiderna ger mycket svinn. Kan studenter hjälpa oss att mäta och minska det?",
+        "resursatervinning",
+        ["assign_contact", "record_meeting"],
+    ),
+    (
+        "1491",
+        "Digital delaktighet för äldre på biblioteken",
+        "Biblioteket vill hjälpa äldre att använda e-tjänster och söker samarbete.",
+        "bibliotek-information",
+        ["assign_contact", "record_meeting", "start_project"],
+    ),
+    (
+        "1466",
+        "Solceller på kommunens fastigheter",
+        "Vi utreder solceller på skolor och vill ha hjälp att räkna på lönsamheten.",
+        "hallbar-utveckling",
+        ["decline"],
+    ),
 ]
 
 
@@ -75,7 +96,10 @@ def demo_seed() -> dict[str, int]:
             )
             data = {
                 "assign_contact": {"contact": anna.email},
-                "record_meeting": {"date": case.created_at.date().isoformat(), "notes": "Första mötet."},
+                "record_meeting": {
+                    "date": case.created_at.date().isoformat(),
+                    "notes": "Första mötet.",
+                },
                 "start_project": {"title": title, "summary": "Ett gemensamt projekt under våren."},
                 "decline": {"reason": "Vi saknar tyvärr forskning inom området just nu."},
             }

@@ -58,7 +58,10 @@ def case_submit(
         if forms:
             case.forms.set(forms)
         CaseEvent.objects.create(
-            case=case, kind=EventKind.CREATED, to_state=case.state, actor_label="requester",
+            case=case,
+            kind=EventKind.CREATED,
+            to_state=case.state,
+            actor_label="requester",
             public=True,
         )
         notify.request_received(case=case, token=token)

@@ -29,9 +29,7 @@ def _clean_field(name: str, value, spec: TransitionSpec):
     if name == "contact":
         if isinstance(value, ContactPerson):
             return value
-        person = ContactPerson.objects.filter(
-            email__iexact=str(value).strip(), active=True
-        ).first()
+        person = ContactPerson.objects.filter(email__iexact=str(value).strip(), active=True).first()
         if person is None:
             raise ValueError(_("Choose an active contact person from the directory."))
         return person

@@ -94,9 +94,7 @@ def track_withdraw(request, token: str):
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            case_transition(
-                case=case, name="withdraw", requester=True, data=form.cleaned_data
-            )
+            case_transition(case=case, name="withdraw", requester=True, data=form.cleaned_data)
             messages.success(request, _("Your request has been withdrawn."))
         except CaseError as exc:
             messages.error(request, str(exc.message))
