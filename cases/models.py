@@ -48,6 +48,12 @@ class Case(CaseWorkflow):
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
     state_changed_at = models.DateTimeField(_("in this state since"), auto_now_add=True)
     last_activity_at = models.DateTimeField(_("last activity"), auto_now_add=True)
+    # Reminders: the scan reads these indexed due times (never long ETA tasks). Any activity
+    # that answers a reminder recomputes them (cases.services.reminders.reminder_reset).
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+    reminder_count = models.PositiveSmallIntegerField(default=0)
+    planned_date = models.DateField(_("planned meeting or workshop"), null=True, blank=True)
+    date_reminder_at = models.DateTimeField(null=True, blank=True)
     public = models.BooleanField(
         _("public example"), default=False, help_text=_("Shown as an example on the public pages.")
     )
@@ -62,6 +68,16 @@ class Case(CaseWorkflow):
             models.Index(fields=["municipality", "state", "-created_at"], name="case_muni_idx"),
             models.Index(fields=["contact", "state", "-created_at"], name="case_contact_idx"),
             models.Index(fields=["state", "state_changed_at"], name="case_waiting_idx"),
+            models.Index(
+                fields=["next_reminder_at"],
+                name="case_reminder_due_idx",
+                condition=models.Q(next_reminder_at__isnull=False),
+            ),
+            models.Index(
+                fields=["date_reminder_at"],
+                name="case_date_reminder_idx",
+                condition=models.Q(date_reminder_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -84,6 +100,7 @@ class EventKind(models.TextChoices):
     CREATED = "created", _("Request received")
     TRANSITION = "transition", _("State changed")
     NOTE = "note", _("Internal note")
+    DATE_PLANNED = "date_planned", _("Meeting planned")
 
 
 class CaseEvent(models.Model):

@@ -182,8 +182,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # the sweep sends it later, so the web request must not wait.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_TIME_LIMIT = 300
+# The schedule lives here; each periodic task claims its tick in the database, so a second
+# beat (by mistake or during a deploy) cannot make a tick fire twice.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 30.0},
+    "reminder-scan": {"task": "cases.tasks.send_due_reminders", "schedule": 60.0},
+    "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -223,3 +227,11 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = SITE_URL.startswith("https")
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Reminders ------------------------------------------------------------------------------
+# Office hours in TIME_ZONE (Europe/Stockholm): reminders and digests go out only within them.
+OFFICE_HOURS_START = _env("OFFICE_HOURS_START", env.int, 8)
+OFFICE_HOURS_END = _env("OFFICE_HOURS_END", env.int, 17)
+if not 0 <= OFFICE_HOURS_START < OFFICE_HOURS_END <= 24:
+    raise ImproperlyConfigured("OFFICE_HOURS_START must be before OFFICE_HOURS_END (0-24).")
+REMINDER_BATCH_SIZE = _env("REMINDER_BATCH_SIZE", env.int, 500)

@@ -26,6 +26,9 @@ class OutboxMessage(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     language = models.CharField(max_length=8, default="sv")
+    # Checked just before sending (see services.register_still_wanted): e.g. a reminder is
+    # dropped when the case has left the state it was about, even if already queued.
+    condition = models.JSONField(default=dict, blank=True)
     # A sensitive body (e.g. one that carries a tracking token) is erased once delivered.
     sensitive = models.BooleanField(default=False)
     status = models.CharField(
@@ -54,3 +57,15 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient} ({self.status})"
+
+
+class ScheduledRun(models.Model):
+    """One row per periodic task and tick: the first scheduler to insert it runs the tick."""
+
+    name = models.CharField(max_length=80)
+    slot = models.CharField(max_length=40)
+    ran_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="one_run_per_tick")]
+        indexes = [models.Index(fields=["-ran_at"], name="scheduled_run_recent_idx")]

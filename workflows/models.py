@@ -159,3 +159,53 @@ class CaseWorkflow(FSMModelMixin, models.Model):
     )
     def reopen(self) -> None:
         pass
+
+
+class ReminderKind(models.TextChoices):
+    WAITING = "waiting", _("Case waits in a state")
+    BEFORE_DATE = "before_date", _("Day before a planned meeting or workshop")
+
+
+class ReminderRule(models.Model):
+    """When a case has waited too long, whom to remind, how often, and when to escalate.
+
+    Data, not code: administrators edit the rules; defaults come from a data migration.
+    Days are Swedish working days (weekends and public holidays excluded).
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, blank=True,
+        help_text=_("For 'waiting' rules: the state the case waits in."),
+    )
+    after_working_days = models.PositiveSmallIntegerField(
+        _("after working days"), help_text=_("Working days in the state before the first reminder.")
+    )
+    repeat_every_working_days = models.PositiveSmallIntegerField(
+        _("repeat every (working days)"), default=0, help_text=_("0 = remind once.")
+    )
+    escalate_after = models.PositiveSmallIntegerField(
+        _("escalate after reminders"), default=0,
+        help_text=_("After this many reminders, coordinators are reminded too. 0 = never."),
+    )
+    notify_contact = models.BooleanField(_("remind the contact person"), default=False)
+    notify_coordinators = models.BooleanField(_("remind the coordinators"), default=False)
+    notify_requester = models.BooleanField(_("remind the requester"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "state"]
+        verbose_name = _("reminder rule")
+        verbose_name_plural = _("reminder rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "state"],
+                condition=models.Q(active=True),
+                name="one_active_rule_per_state",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == ReminderKind.BEFORE_DATE:
+            return str(self.get_kind_display())
+        return f"{self.get_state_display()}: {self.after_working_days}"
