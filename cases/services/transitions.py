@@ -102,7 +102,10 @@ def case_transition(
         raise CaseValidationError(fields={"transition": [str(_("Unknown step."))]})
     cleaned = clean_transition_data(spec, data or {})
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("contact").get(pk=case.pk)
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to contact.
+        locked = (
+            Case.objects.select_for_update(of=("self",)).select_related("contact").get(pk=case.pk)
+        )
         if expected_version is not None and locked.version != expected_version:
             raise CaseConflict()
         if not policy.can_transition(actor, locked, spec, requester=requester):
