@@ -94,7 +94,7 @@ class RequestForm(forms.Form):
             and not cleaned.get("area_unknown")
             and "areas" not in self.errors
         ):
-            self.add_error("areas", _("Choose at least one area, or \u201cDon't know\u201d."))
+            self.add_error("areas", _("Choose at least one area, or “Don't know”."))
         return cleaned
 
 
