@@ -205,6 +205,8 @@ CASE_REFERENCE_FORMAT = env.str("CASE_REFERENCE_FORMAT", default="{prefix}-{year
 CASE_REFERENCE_PREFIX = env.str("CASE_REFERENCE_PREFIX", default="AK")
 ORGANISATION_NAME = env.str("ORGANISATION_NAME", default="Högskolan i Borås")
 INBOX_PAGE_SIZE = 25
+# BENCH_ENDPOINTS=1 adds /bench/ok, a bare view through the full stack: the benchmark's ceiling.
+BENCH_ENDPOINTS = _env("BENCH_ENDPOINTS", env.bool, False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.urls import include, path
 
 from config.health import healthz
@@ -12,3 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("cases.urls")),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    # The benchmark's ceiling: the same middleware stack, no database, no template.
+    urlpatterns.insert(0, path("bench/ok", lambda request: HttpResponse("ok"), name="bench-ok"))
