@@ -1,0 +1,101 @@
+"""Headless Chromium (Debian's package, driven by Playwright) against pytest-django's live server.
+
+Playwright's own browser download is not used: the tests launch the system Chromium, found on
+PATH or at CHROMIUM_PATH. Without it the tests skip, unless REQUIRE_SERVICES=1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import REQUIRE_SERVICES
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
+# browser steps are still plain synchronous calls, so Django's async-safety guard does not apply.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "pw-for-tests-1"  # tests.factories.make_user's default
+
+
+def chromium_path() -> str | None:
+    candidates = [os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), "/usr/bin/chromium"]
+    candidates += [shutil.which("chromium-browser"), shutil.which("google-chrome")]
+    return next((c for c in candidates if c and os.path.exists(c)), None)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        if REQUIRE_SERVICES:
+            pytest.fail("Chromium is required (REQUIRE_SERVICES=1) but not installed")
+        pytest.skip("Chromium not installed; set REQUIRE_SERVICES=1 to make this a failure")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if REQUIRE_SERVICES:
+            raise
+        pytest.skip("playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in fresh browser contexts (separate cookies: requester, coordinator...)."""
+    contexts = []
+
+    def make(*, width: int = 1280, height: int = 900, locale: str = "sv-SE"):
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            locale=locale,
+            timezone_id="Europe/Stockholm",
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def login(page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{base_url}/staff/**")
+
+
+def fill_request_form(page, *, title: str = "Minska matsvinnet i skolköken") -> None:
+    page.get_by_label("Kommun").select_option(label="Borås")
+    page.get_by_label("Ditt namn").fill("Eva Ek")
+    page.get_by_label("Din roll eller befattning").fill("Miljöstrateg")
+    page.get_by_label("E-post").fill("eva.ek@boras.example")
+    page.get_by_label("Kort rubrik för din förfrågan").fill(title)
+    page.get_by_label("Beskriv ert behov").fill(
+        "Vi vill halvera matsvinnet i kommunens skolkök och behöver hjälp att mäta det."
+    )
+    page.get_by_label("Resursåtervinning").check()
+    page.get_by_label("Jag godkänner").check()
