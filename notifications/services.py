@@ -13,16 +13,18 @@ import hashlib
 import logging
 import random
 import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from notifications.models import OutboxMessage, OutboxStatus
+from notifications.models import OutboxMessage, OutboxStatus, ScheduledRun
 
 logger = logging.getLogger(__name__)
 
@@ -36,48 +38,100 @@ def _enqueue(message_id: int) -> None:
         logger.warning("Broker unavailable; outbox message %s left for the sweep", message_id)
 
 
-def message_queue(
-    *,
-    key: str,
-    kind: str,
-    recipient: str,
-    template: str,
-    context: dict,
-    language: str = "sv",
-    case_id: int | None = None,
-    reason: str = "",
-    sensitive: bool = False,
-) -> OutboxMessage:
-    """Render `emails/<template>*` in `language` and store it; enqueue delivery after commit.
+@dataclass
+class MessageSpec:
+    """One email to queue: rendered from `emails/<template>*` in `language`."""
+
+    key: str
+    kind: str
+    recipient: str
+    template: str
+    context: dict
+    language: str = "sv"
+    case_id: int | None = None
+    reason: str = ""
+    sensitive: bool = False
+    condition: dict = field(default_factory=dict)
+
+    def render(self) -> OutboxMessage:
+        with translation.override(self.language):
+            context = {**self.context, "site_url": settings.SITE_URL, "reason": self.reason}
+            subject = " ".join(
+                render_to_string(f"emails/{self.template}_subject.txt", context).split()
+            )
+            body_text = render_to_string(f"emails/{self.template}.txt", context)
+            body_html = render_to_string(f"emails/{self.template}.html", context)
+        return OutboxMessage(
+            key=self.key,
+            kind=self.kind,
+            case_id=self.case_id,
+            reason=self.reason[:300],
+            recipient=self.recipient,
+            subject=subject[:300],
+            body_text=body_text,
+            body_html=body_html,
+            language=self.language,
+            sensitive=self.sensitive,
+            condition=self.condition,
+            next_attempt_at=timezone.now(),
+        )
+
+
+def message_queue(**spec) -> OutboxMessage:
+    """Store one message and enqueue its delivery after commit.
 
     Idempotent by `key`: queuing the same key again returns the existing row and sends nothing.
     """
-    existing = OutboxMessage.objects.filter(key=key).first()
+    spec = MessageSpec(**spec)
+    existing = OutboxMessage.objects.filter(key=spec.key).first()
     if existing:
         return existing
-    with translation.override(language):
-        context = {**context, "site_url": settings.SITE_URL, "reason": reason}
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-        body_text = render_to_string(f"emails/{template}.txt", context)
-        body_html = render_to_string(f"emails/{template}.html", context)
-    message, created = OutboxMessage.objects.get_or_create(
-        key=key,
-        defaults={
-            "kind": kind,
-            "case_id": case_id,
-            "reason": reason[:300],
-            "recipient": recipient,
-            "subject": subject[:300],
-            "body_text": body_text,
-            "body_html": body_html,
-            "language": language,
-            "sensitive": sensitive,
-            "next_attempt_at": timezone.now(),
-        },
-    )
-    if created:
-        transaction.on_commit(lambda: _enqueue(message.pk))
+    message = spec.render()
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent duplicate key loses cleanly
+            message.save()
+    except IntegrityError:
+        return OutboxMessage.objects.get(key=spec.key)
+    transaction.on_commit(lambda: _enqueue(message.pk))
     return message
+
+
+def messages_queue_bulk(specs: list[MessageSpec]) -> int:
+    """Queue many messages in a constant number of queries; existing keys are left alone.
+
+    Returns how many rows are pending for these keys (new ones and earlier unsent ones).
+    """
+    if not specs:
+        return 0
+    OutboxMessage.objects.bulk_create(
+        [spec.render() for spec in specs], ignore_conflicts=True, batch_size=500
+    )
+    ids = list(
+        OutboxMessage.objects.filter(
+            key__in=[s.key for s in specs], status=OutboxStatus.PENDING
+        ).values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: [_enqueue(pk) for pk in ids])
+    return len(ids)
+
+
+# kind -> function(message) -> bool. Apps register what makes a queued message moot, so that
+# this module needs no knowledge of cases (dependencies point one way).
+_still_wanted: dict[str, Callable[[OutboxMessage], bool]] = {}
+
+
+def register_still_wanted(kind: str, check: Callable[[OutboxMessage], bool]) -> None:
+    _still_wanted[kind] = check
+
+
+def tick_claim(*, name: str, slot: str) -> bool:
+    """True for the first caller of a (task, tick) pair; every other scheduler skips the tick."""
+    try:
+        with transaction.atomic():
+            ScheduledRun.objects.create(name=name, slot=slot)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _permanent(exc: Exception) -> bool:
@@ -123,6 +177,10 @@ def message_deliver(*, message_id: int) -> str:
         return "skipped"
     message = OutboxMessage.objects.get(pk=message_id)
     ours = OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING, claimed_at=now)
+    check = _still_wanted.get(message.kind)
+    if check is not None and not check(message):
+        ours.update(status=OutboxStatus.CANCELLED, last_error="no longer relevant")
+        return "cancelled"
 
     email = EmailMultiAlternatives(
         subject=message.subject,

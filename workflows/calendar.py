@@ -1,7 +1,7 @@
 """Swedish working days and office hours, for reminders.
 
-A working day is a weekday that is not a Swedish public holiday (the `holidays` library, which
-also knows midsommarafton, julafton and nyårsafton as non-working days). Reminders go out only
+A working day is a weekday that is not a Swedish public holiday (the `holidays` library, with
+midsommarafton, julafton and nyårsafton as non-working days too). Reminders go out only
 within office hours in settings.TIME_ZONE; a reminder due outside them waits for the next start.
 """
 
@@ -17,7 +17,10 @@ from django.conf import settings
 
 @cache
 def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("SE", years=year, include_sundays=False)
+    # Public holidays plus the de facto ones (midsommarafton, julafton, nyårsafton).
+    return holidays.country_holidays(
+        "SE", years=year, include_sundays=False, categories=("public", "de_facto")
+    )
 
 
 def _tz() -> ZoneInfo:

@@ -175,7 +175,10 @@ class ReminderRule(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
     state = models.CharField(
-        _("state"), max_length=20, choices=State.choices, blank=True,
+        _("state"),
+        max_length=20,
+        choices=State.choices,
+        blank=True,
         help_text=_("For 'waiting' rules: the state the case waits in."),
     )
     after_working_days = models.PositiveSmallIntegerField(
@@ -185,7 +188,8 @@ class ReminderRule(models.Model):
         _("repeat every (working days)"), default=0, help_text=_("0 = remind once.")
     )
     escalate_after = models.PositiveSmallIntegerField(
-        _("escalate after reminders"), default=0,
+        _("escalate after reminders"),
+        default=0,
         help_text=_("After this many reminders, coordinators are reminded too. 0 = never."),
     )
     notify_contact = models.BooleanField(_("remind the contact person"), default=False)

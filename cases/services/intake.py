@@ -9,6 +9,7 @@ from django.utils import timezone
 from cases import notify
 from cases.models import Case, CaseEvent, EventKind
 from cases.services.references import reference_allocate
+from cases.services.reminders import reminder_reset
 from directory.models import Area, CollaborationForm, Municipality
 
 
@@ -64,5 +65,6 @@ def case_submit(
             actor_label="requester",
             public=True,
         )
+        reminder_reset(case=case, now=now)
         notify.request_received(case=case, token=token)
     return case, token

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from cases import policy
 from cases.errors import ActionForbidden, CaseValidationError
 from cases.models import Case, CaseEvent, EventKind
+from cases.services.reminders import reminder_reset
+from workflows.models import OPEN_STATES
 
 NOTE_MAX_LENGTH = 10_000
 
@@ -23,7 +26,37 @@ def case_note_add(*, case: Case, actor, text: str) -> CaseEvent:
             fields={"text": [str(_("The note is too long (at most 10,000 characters)."))]}
         )
     with transaction.atomic():
-        Case.objects.filter(pk=case.pk).update(last_activity_at=timezone.now())
-        return CaseEvent.objects.create(
+        event = CaseEvent.objects.create(
             case=case, kind=EventKind.NOTE, actor=actor, data={"text": text}, public=False
+        )
+        if policy.is_assigned_contact(actor, case):
+            # A note from the contact person answers a reminder: the clock starts again.
+            now = timezone.now()
+            Case.objects.filter(pk=case.pk).update(last_activity_at=now)
+            case.last_activity_at = now
+            reminder_reset(case=case, now=now)
+        return event
+
+
+def case_date_plan(*, case: Case, actor, date) -> CaseEvent:
+    """Set the date of the next meeting or workshop; both sides are reminded the day before."""
+    if not policy.can_act_on_case(actor, case) or case.state not in OPEN_STATES:
+        raise ActionForbidden()
+    if isinstance(date, str):
+        date = parse_date(date.strip())
+    if date is None:
+        raise CaseValidationError(fields={"date": [str(_("Enter a valid date (YYYY-MM-DD)."))]})
+    if date < timezone.localdate():
+        raise CaseValidationError(fields={"date": [str(_("The date cannot be in the past."))]})
+    with transaction.atomic():
+        now = timezone.now()
+        Case.objects.filter(pk=case.pk).update(planned_date=date, last_activity_at=now)
+        case.planned_date, case.last_activity_at = date, now
+        reminder_reset(case=case, now=now)
+        return CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.DATE_PLANNED,
+            actor=actor,
+            data={"date": date.isoformat()},
+            public=True,
         )

@@ -13,6 +13,7 @@ from django_fsm import can_proceed
 from cases import notify, policy
 from cases.errors import ActionForbidden, CaseConflict, CaseValidationError, TransitionNotAllowed
 from cases.models import Case, CaseAssignment, CaseEvent, EventKind
+from cases.services.reminders import reminder_reset
 from directory.models import ContactPerson
 from workflows.definition import TransitionSpec, transitions
 
@@ -126,12 +127,22 @@ def case_transition(
                     ended_at=now
                 )
             CaseAssignment.objects.create(case=locked, contact=locked.contact)
+        if name == "start_workshop" and cleaned["date"] >= timezone.localdate():
+            locked.planned_date = cleaned["date"]
         locked.version += 1
         locked.state_changed_at = now
         locked.last_activity_at = now
         locked.save(
-            update_fields=["state", "contact", "version", "state_changed_at", "last_activity_at"]
+            update_fields=[
+                "state",
+                "contact",
+                "version",
+                "state_changed_at",
+                "last_activity_at",
+                "planned_date",
+            ]
         )
+        reminder_reset(case=locked, now=now)
         event = CaseEvent.objects.create(
             case=locked,
             kind=EventKind.TRANSITION,

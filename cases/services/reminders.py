@@ -1,0 +1,280 @@
+"""Reminders and digests: a periodic scan of indexed due times, never long ETA tasks.
+
+- `reminder_reset` recomputes a case's due times after any activity (transition, note, new
+  meeting date), so activity that answers a reminder resets its clock.
+- `reminders_send_due` claims due cases in batches (FOR UPDATE SKIP LOCKED: two scans never
+  take the same case), moves their due time on, and queues the emails with idempotency keys
+  (case, rule, due time, recipient) in the same transaction: a constant number of queries per
+  batch, whatever its size.
+- Before sending, a queued reminder is checked again: a case that left the state, or had
+  activity since, gets no reminder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, override
+
+from accounts.models import Role, User
+from cases.models import Case, CaseEvent
+from cases.notify import staff_case_url
+from notifications.models import OutboxMessage
+from notifications.services import MessageSpec, messages_queue_bulk, register_still_wanted
+from workflows import calendar
+from workflows.models import OPEN_STATES, ReminderKind, ReminderRule
+
+
+def _waiting_rule(state: str) -> ReminderRule | None:
+    return ReminderRule.objects.filter(kind=ReminderKind.WAITING, state=state, active=True).first()
+
+
+def reminder_reset(*, case: Case, now: dt.datetime | None = None) -> None:
+    """Recompute the due times of `case` from now (call inside the service's transaction)."""
+    now = now or timezone.now()
+    rule = _waiting_rule(case.state) if case.state in OPEN_STATES else None
+    case.reminder_count = 0
+    case.next_reminder_at = (
+        calendar.add_working_days(now, rule.after_working_days) if rule else None
+    )
+    case.date_reminder_at = None
+    if case.planned_date and case.state in OPEN_STATES and case.planned_date > now.date():
+        date_rule = ReminderRule.objects.filter(kind=ReminderKind.BEFORE_DATE, active=True).first()
+        if date_rule:
+            day = calendar.working_day_before(case.planned_date)
+            case.date_reminder_at = max(calendar.office_start(day), now)
+    Case.objects.filter(pk=case.pk).update(
+        reminder_count=case.reminder_count,
+        next_reminder_at=case.next_reminder_at,
+        date_reminder_at=case.date_reminder_at,
+    )
+
+
+@dataclass
+class _Recipient:
+    email: str
+    language: str
+    role: str  # "contact", "coordinator" or "requester"
+
+
+def _coordinators() -> list[_Recipient]:
+    users = User.objects.filter(is_active=True, role__in=[Role.COORDINATOR]).exclude(email="")
+    return [_Recipient(u.email, "sv", "coordinator") for u in users]
+
+
+def _contact(case: Case) -> list[_Recipient]:
+    if case.contact is None:
+        return []
+    language = "sv" if "sv" in case.contact.language_list else "en"
+    return [_Recipient(case.contact.email, language, "contact")]
+
+
+def _requester(case: Case) -> list[_Recipient]:
+    return [_Recipient(case.requester_email, case.language, "requester")]
+
+
+def _reason(recipient: _Recipient, text: str, **values) -> str:
+    with override(recipient.language):
+        return gettext(text) % values
+
+
+def _spec(case, rule, due, recipient, template, reason, context) -> MessageSpec:
+    return MessageSpec(
+        key=f"reminder:{case.pk}:{rule.pk}:{due:%Y%m%dT%H%M}:{recipient.email}",
+        kind="reminder",
+        recipient=recipient.email,
+        template=template,
+        context={
+            "case": case,
+            "recipient_role": recipient.role,
+            "case_url": staff_case_url(case),
+            **context,
+        },
+        language=recipient.language,
+        case_id=case.pk,
+        reason=reason,
+        # Still relevant only while the case is in this state with no activity since.
+        condition={"state": case.state, "activity_at": case.last_activity_at.isoformat()},
+    )
+
+
+def _waiting_batch(now, rules, coordinators, batch_size) -> tuple[int, list[str]]:
+    with transaction.atomic():
+        batch = list(
+            Case.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("contact", "municipality")
+            .filter(next_reminder_at__lte=now)
+            .order_by("next_reminder_at")[:batch_size]
+        )
+        specs, lines = [], []
+        for case in batch:
+            due, rule = case.next_reminder_at, rules.get(case.state)
+            case.reminder_count += 1
+            case.next_reminder_at = None
+            if rule is None or case.state not in OPEN_STATES:
+                continue
+            if rule.repeat_every_working_days:
+                case.next_reminder_at = calendar.add_working_days(
+                    now, rule.repeat_every_working_days
+                )
+            recipients = []
+            if rule.notify_contact:
+                recipients += _contact(case)
+            if rule.notify_requester:
+                recipients += _requester(case)
+            escalated = bool(rule.escalate_after) and case.reminder_count > rule.escalate_after
+            if rule.notify_coordinators or escalated or not recipients:
+                recipients += coordinators
+            days = rule.after_working_days
+            for r in recipients:
+                reason = _reason(
+                    r,
+                    "The case has waited %(days)s working days or more in the state "
+                    "“%(state)s”, and this is reminder %(count)s.",
+                    days=days,
+                    state=case.get_state_display(),
+                    count=case.reminder_count,
+                )
+                specs.append(
+                    _spec(
+                        case,
+                        rule,
+                        due,
+                        r,
+                        "reminder",
+                        reason,
+                        {"escalated": escalated and r.role == "coordinator"},
+                    )
+                )
+                lines.append(f"{case.reference} {case.state} → {r.email}")
+        Case.objects.bulk_update(batch, ["reminder_count", "next_reminder_at"])
+        messages_queue_bulk(specs)
+    return len(batch), lines
+
+
+def _date_batch(now, rule, batch_size) -> tuple[int, list[str]]:
+    with transaction.atomic():
+        batch = list(
+            Case.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("contact", "municipality")
+            .filter(date_reminder_at__lte=now)
+            .order_by("date_reminder_at")[:batch_size]
+        )
+        specs, lines = [], []
+        for case in batch:
+            due = case.date_reminder_at
+            case.date_reminder_at = None
+            if rule is None or case.state not in OPEN_STATES or not case.planned_date:
+                continue
+            recipients = (_contact(case) if rule.notify_contact else []) + (
+                _requester(case) if rule.notify_requester else []
+            )
+            for r in recipients:
+                reason = _reason(
+                    r,
+                    "A meeting about case %(ref)s is planned for %(date)s.",
+                    ref=case.reference,
+                    date=case.planned_date.isoformat(),
+                )
+                specs.append(_spec(case, rule, due, r, "date_reminder", reason, {}))
+                lines.append(f"{case.reference} {case.planned_date} → {r.email}")
+        Case.objects.bulk_update(batch, ["date_reminder_at"])
+        messages_queue_bulk(specs)
+    return len(batch), lines
+
+
+def reminders_send_due(
+    *, now: dt.datetime | None = None, batch_size: int | None = None
+) -> list[str]:
+    """Queue every reminder due at `now`; returns one line per queued email.
+
+    Outside office hours nothing is sent: due reminders wait for the next office start.
+    """
+    now = now or timezone.now()
+    if not calendar.in_office_hours(now):
+        return []
+    batch_size = batch_size or settings.REMINDER_BATCH_SIZE
+    rules = {
+        r.state: r for r in ReminderRule.objects.filter(kind=ReminderKind.WAITING, active=True)
+    }
+    date_rule = ReminderRule.objects.filter(kind=ReminderKind.BEFORE_DATE, active=True).first()
+    coordinators = _coordinators()
+    lines: list[str] = []
+    while True:
+        taken, queued = _waiting_batch(now, rules, coordinators, batch_size)
+        lines += queued
+        if taken < batch_size:
+            break
+    while True:
+        taken, queued = _date_batch(now, date_rule, batch_size)
+        lines += queued
+        if taken < batch_size:
+            break
+    return lines
+
+
+def _reminder_still_wanted(message: OutboxMessage) -> bool:
+    wanted = message.condition or {}
+    case = Case.objects.filter(pk=message.case_id).only("state", "last_activity_at").first()
+    if case is None or "state" not in wanted:
+        return case is not None
+    activity_at = parse_datetime(wanted.get("activity_at", ""))
+    return case.state == wanted["state"] and (
+        activity_at is None or case.last_activity_at <= activity_at
+    )
+
+
+register_still_wanted("reminder", _reminder_still_wanted)
+
+
+def digests_send(*, now: dt.datetime | None = None) -> int:
+    """One digest per coordinator per working day: new cases, cases waiting, yesterday's changes."""
+    now = now or timezone.now()
+    if not calendar.in_office_hours(now):
+        return 0
+    today = timezone.localtime(now).date()
+    since = calendar.office_start(calendar.working_day_before(today))
+    new_cases = list(Case.objects.filter(created_at__gte=since).select_related("municipality")[:50])
+    waiting = list(
+        Case.objects.filter(state__in=OPEN_STATES, reminder_count__gt=0)
+        .select_related("municipality", "contact")
+        .order_by("state_changed_at")[:50]
+    )
+    waiting_total = Case.objects.filter(state__in=OPEN_STATES, reminder_count__gt=0).count()
+    changes = list(
+        CaseEvent.objects.filter(created_at__gte=since, kind="transition")
+        .values("to_state")
+        .annotate(n=Count("id"))
+        .order_by("to_state")
+    )
+    if not (new_cases or waiting or changes):
+        return 0
+    specs = []
+    for r in _coordinators():
+        reason = _reason(r, "You are a coordinator and get a summary each working day.")
+        specs.append(
+            MessageSpec(
+                key=f"digest:{today.isoformat()}:{r.email}",
+                kind="digest",
+                recipient=r.email,
+                template="digest",
+                context={
+                    "new_cases": new_cases,
+                    "waiting": waiting,
+                    "waiting_total": waiting_total,
+                    "changes": changes,
+                    "day": today,
+                    "inbox_url": settings.SITE_URL + "/staff/",
+                },
+                language=r.language,
+                reason=reason,
+            )
+        )
+    with transaction.atomic():
+        return messages_queue_bulk(specs)
