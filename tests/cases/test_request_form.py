@@ -1,0 +1,242 @@
+"""The public request form: good input becomes a case; bad input is shown back, never a 500."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cases.models import Case
+from notifications.models import OutboxMessage
+
+URL = "/requests/new/"
+XSS = '<script>alert("x{}")</script>'
+
+
+def valid_post(**overrides) -> dict:
+    data = {
+        "municipality": "1490",
+        "requester_name": "Eva Ek",
+        "requester_role": "Miljöstrateg",
+        "requester_email": "eva.ek@boras.example",
+        "requester_phone": "033-35 70 00",
+        "title": "Minska matsvinnet i skolorna",
+        "description": "Vi vill halvera matsvinnet i kommunens skolkök.",
+        "areas": ["resursatervinning", "pedagogik"],
+        "collaboration_forms": ["examensarbete"],
+        "timeframe": "Våren 2027",
+        "consent": "on",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def assert_rejected(response, *field_names: str) -> str:
+    assert response.status_code == 200
+    content = response.content.decode()
+    for name in field_names:
+        assert f'id="id_{name}_error"' in content, f"no error shown next to {name}"
+    assert 'id="error-summary"' in content
+    assert Case.objects.count() == 0
+    assert OutboxMessage.objects.count() == 0
+    return content
+
+
+def test_start_page_leads_to_the_request_form(client, directory):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert URL in response.content.decode()
+
+
+def test_valid_request_creates_a_case_and_shows_the_receipt_with_reference(client, directory):
+    response = client.post(URL, valid_post())
+
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.state == "received"
+    assert case.requester_email == "eva.ek@boras.example"
+    assert sorted(a.slug for a in case.areas.all()) == ["pedagogik", "resursatervinning"]
+    assert [f.slug for f in case.forms.all()] == ["examensarbete"]
+    receipt = client.get(response["Location"])
+    assert receipt.status_code == 200
+    assert case.reference in receipt.content.decode()
+
+
+def test_dont_know_area_is_accepted_instead_of_areas(client, directory):
+    response = client.post(URL, valid_post(areas=None, area_unknown="on"))
+
+    assert response.status_code == 302
+    assert Case.objects.get().areas.count() == 0
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "municipality",
+        "requester_name",
+        "requester_role",
+        "requester_email",
+        "title",
+        "description",
+        "areas",
+        "consent",
+    ],
+)
+def test_missing_required_field_is_shown_next_to_the_field(client, directory, missing):
+    response = client.post(URL, valid_post(**{missing: None}))
+
+    assert_rejected(response, missing)
+
+
+def test_empty_form_shows_every_required_error_and_creates_nothing(client, directory):
+    response = client.post(URL, {})
+
+    assert_rejected(
+        response,
+        "municipality",
+        "requester_name",
+        "requester_role",
+        "requester_email",
+        "title",
+        "description",
+        "areas",
+        "consent",
+    )
+
+
+def test_typed_values_are_kept_when_the_form_is_shown_again(client, directory):
+    response = client.post(URL, valid_post(consent=None, description="Vår beskrivning här."))
+
+    content = assert_rejected(response, "consent")
+    assert 'value="Eva Ek"' in content
+    assert 'value="eva.ek@boras.example"' in content
+    assert 'value="Våren 2027"' in content
+    assert "Vår beskrivning här." in content
+    assert 'value="1490" selected' in content
+    assert re.search(r'value="resursatervinning"[^>]*checked', content)
+    assert not re.search(r'value="textil-mode"[^>]*checked', content)
+
+
+def test_hundred_kilobyte_description_is_refused_with_a_clear_error(client, directory):
+    response = client.post(URL, valid_post(description="a" * 100_000))
+
+    assert_rejected(response, "description")
+
+
+def test_unknown_municipality_is_refused(client, directory):
+    response = client.post(URL, valid_post(municipality="9999"))
+
+    assert_rejected(response, "municipality")
+
+
+def test_inactive_municipality_is_refused(client, directory):
+    from directory.models import Municipality
+
+    Municipality.objects.filter(code="1490").update(active=False)
+
+    response = client.post(URL, valid_post())
+
+    assert_rejected(response, "municipality")
+
+
+def test_unknown_area_is_refused(client, directory):
+    response = client.post(URL, valid_post(areas=["no-such-area"]))
+
+    assert_rejected(response, "areas")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("requester_name", "Eva Ek\r\nBcc: victim@example.com"),
+        ("requester_name", "Eva\nEk"),
+        ("requester_email", "eva@boras.example\r\nBcc: victim@example.com"),
+        ("requester_email", "eva@boras.example\nCc: x@example.com"),
+        ("title", "Rad ett\r\nRad två"),
+    ],
+)
+def test_line_breaks_in_single_line_fields_are_rejected(client, directory, field, value):
+    response = client.post(URL, valid_post(**{field: value}))
+
+    assert_rejected(response, field)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("requester_email", "not-an-email"),
+        ("requester_phone", "0" * 41),
+        ("title", "t" * 201),
+        ("collaboration_forms", ["no-such-form"]),
+    ],
+)
+def test_malformed_values_are_rejected_next_to_the_field(client, directory, field, value):
+    response = client.post(URL, valid_post(**{field: value}))
+
+    assert_rejected(response, field)
+
+
+def test_garbage_bytes_and_odd_unicode_do_not_crash_the_form(client, directory):
+    response = client.post(
+        URL,
+        valid_post(
+            requester_name="\x00\x01",
+            title="\u202eevil\u200b",
+            municipality="' OR 1=1 --",
+        ),
+    )
+
+    assert response.status_code == 200
+    assert Case.objects.count() == 0
+
+
+def test_html_in_every_text_field_is_escaped_on_every_page(
+    client, directory, coordinator, contact_a
+):
+    text_fields = ["requester_name", "requester_role", "title", "description", "timeframe"]
+    post = valid_post(**{f: XSS.format(i) for i, f in enumerate(text_fields)})
+    post["requester_phone"] = "<b>070</b>"
+
+    response = client.post(URL, post)
+
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.title == XSS.format(2), "the text is stored as typed"
+    pages = {"receipt": client.get(response["Location"])}
+    token = client.session["receipt"]["token"]
+    pages["track"] = client.get(f"/track/{token}/")
+    client.force_login(coordinator)
+    pages["inbox"] = client.get("/staff/")
+    pages["case"] = client.get(f"/staff/cases/{case.reference}/")
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        content = page.content.decode()
+        assert "<script>alert(" not in content, f"unescaped script on the {name} page"
+        assert "<b>070</b>" not in content, name
+    case_page = pages["case"].content.decode()
+    for i, field in enumerate(text_fields):
+        assert f"&lt;script&gt;alert(&quot;x{i}&quot;)&lt;/script&gt;" in case_page, field
+    assert "&lt;script&gt;" in pages["track"].content.decode()
+
+
+def test_form_in_english_interface_records_english_as_the_case_language(client, directory):
+    response = client.post(URL, valid_post(), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 302
+    assert Case.objects.get().language == "en"
+    assert OutboxMessage.objects.get(kind="receipt").language == "en"
+
+
+def test_form_without_language_preference_records_swedish(client, directory):
+    client.post(URL, valid_post())
+
+    assert Case.objects.get().language == "sv"
+    assert OutboxMessage.objects.get(kind="receipt").language == "sv"
+
+
+def test_receipt_page_without_a_submission_goes_back_to_the_form(client, directory):
+    response = client.get("/requests/receipt/")
+
+    assert response.status_code == 302
+    assert response["Location"] == URL
