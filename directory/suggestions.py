@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -142,6 +143,7 @@ class DirectoryIndex:
     idf: dict[str, float]
     area_slugs: dict[str, int] = field(default_factory=dict)
     form_names: dict[str, str] = field(default_factory=dict)
+    built_at: float = field(default_factory=time.monotonic)
 
 
 def _add(exact, term: str, contact_id: int, weight: float, shown: str, kind: str) -> None:
@@ -214,6 +216,10 @@ def build_index(generation: int = 0) -> DirectoryIndex:
 
 
 GENERATION_KEY = "directory:index-generation"
+# With a per-process cache (LocMemCache, the default) other processes cannot see the bumped
+# generation, so an index is also rebuilt when it is this old. A shared cache (Redis) makes
+# changes visible at once.
+INDEX_MAX_AGE = 120.0
 _index: DirectoryIndex | None = None
 _index_lock = threading.Lock()
 
@@ -232,12 +238,16 @@ def get_index() -> DirectoryIndex:
     global _index
     generation = cache.get(GENERATION_KEY, 0)
     current = _index
-    if current is not None and current.generation == generation:
+    if current is not None and current.generation == generation and not _stale(current):
         return current
     with _index_lock:
-        if _index is None or _index.generation != generation:
+        if _index is None or _index.generation != generation or _stale(_index):
             _index = build_index(generation)
         return _index
+
+
+def _stale(index: DirectoryIndex) -> bool:
+    return time.monotonic() - index.built_at > INDEX_MAX_AGE
 
 
 # --- Matching ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from cases.errors import CaseError, CaseValidationError
 from cases.forms import NoteForm, TransitionForm
 from cases.services import case_note_add, case_transition
 from directory import selectors as directory
+from directory.suggestions import suggest_contacts
 from workflows.definition import transitions, transitions_from
 from workflows.models import State
 
@@ -80,6 +81,9 @@ def _render_case(request, case, forms=None, note_form=None, status=200):
             "transition_forms": transition_forms,
             "can_act": policy.can_act_on_case(request.user, case),
             "note_form": note_form or NoteForm(),
+            "suggestions": suggest_contacts(case)
+            if request.user.is_coordinator and any(s.name == "assign_contact" for s in available)
+            else [],
         },
         status=status,
     )
