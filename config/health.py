@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
 
 from config.celery import app
-from notifications.selectors import outbox_backlog
+from notifications.selectors import last_beat_tick, outbox_backlog
+
+# Beat fires the reminder scan every minute; five quiet minutes mean beat is not running.
+BEAT_STALE_AFTER = timedelta(minutes=5)
 
 
 def healthz(request):
@@ -17,6 +23,17 @@ def healthz(request):
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
         checks["outbox_backlog"] = outbox_backlog()
+        last_tick = last_beat_tick()
+        checks["beat_last_tick_age_seconds"] = (
+            round((timezone.now() - last_tick).total_seconds()) if last_tick else None
+        )
+        if last_tick is None:
+            checks["beat"] = "no tick yet"  # a fresh start: beat's first tick is a minute away
+        elif timezone.now() - last_tick > BEAT_STALE_AFTER:
+            checks["beat"] = "stale"
+            ok = False
+        else:
+            checks["beat"] = "ok"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         checks["database"] = f"error: {type(exc).__name__}"
         ok = False
