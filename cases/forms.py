@@ -152,3 +152,10 @@ class WithdrawForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class DatePlanForm(forms.Form):
+    date = forms.DateField(
+        label=_("Date of the next meeting or workshop"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

@@ -18,4 +18,5 @@ urlpatterns = [
         name="staff-case-transition",
     ),
     path("staff/cases/<str:reference>/notes/", staff.case_note_view, name="staff-case-note"),
+    path("staff/cases/<str:reference>/date/", staff.case_date_view, name="staff-case-date"),
 ]

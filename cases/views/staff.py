@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 
 from cases import policy, selectors
 from cases.errors import CaseError, CaseValidationError
-from cases.forms import NoteForm, TransitionForm
-from cases.services import case_note_add, case_transition
+from cases.forms import DatePlanForm, NoteForm, TransitionForm
+from cases.services import case_date_plan, case_note_add, case_transition
 from directory import selectors as directory
 from directory.suggestions import suggest_contacts
 from workflows.definition import transitions, transitions_from
-from workflows.models import State
+from workflows.models import OPEN_STATES, State
 
 
 def _case_or_404(user, reference: str):
@@ -61,7 +61,7 @@ def inbox(request):
     )
 
 
-def _render_case(request, case, forms=None, note_form=None, status=200):
+def _render_case(request, case, forms=None, note_form=None, date_form=None, status=200):
     available = [
         spec
         for spec in transitions_from(case.state)
@@ -80,7 +80,9 @@ def _render_case(request, case, forms=None, note_form=None, status=200):
             "timeline": selectors.case_timeline(case=case),
             "transition_forms": transition_forms,
             "can_act": policy.can_act_on_case(request.user, case),
+            "open_states": OPEN_STATES,
             "note_form": note_form or NoteForm(),
+            "date_form": date_form or DatePlanForm(initial={"date": case.planned_date}),
             "suggestions": suggest_contacts(case)
             if request.user.is_coordinator and any(s.name == "assign_contact" for s in available)
             else [],
@@ -142,4 +144,26 @@ def case_note_view(request, reference: str):
         messages.error(request, str(exc.message))
         return _render_case(request, case, status=exc.status)
     messages.success(request, _("The note was added."))
+    return redirect("staff-case", reference=case.reference)
+
+
+@login_required
+@require_POST
+def case_date_view(request, reference: str):
+    case = _case_or_404(request.user, reference)
+    form = DatePlanForm(request.POST)
+    try:
+        case_date_plan(case=case, actor=request.user, date=form.data.get("date", ""))
+    except CaseValidationError as exc:
+        form.is_valid()
+        for error in exc.fields.get("date", []):
+            if error not in form.errors.get("date", []):
+                form.add_error("date", error)
+        return _render_case(request, case, date_form=form, status=400)
+    except CaseError as exc:
+        messages.error(request, str(exc.message))
+        return _render_case(request, case, status=exc.status)
+    messages.success(
+        request, _("The meeting date was saved. Both sides are reminded the day before.")
+    )
     return redirect("staff-case", reference=case.reference)
