@@ -1,0 +1,71 @@
+"""Case references (diarienummer): configurable format, per-year sequence, no gaps on rollback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import transaction
+
+from cases.models import Case
+from cases.services import case_submit
+from tests.factories import make_case, request_data
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+@time_machine.travel(dt.datetime(2026, 3, 1, 10, 0, tzinfo=STOCKHOLM), tick=False)
+def test_default_reference_is_prefix_year_and_four_digit_number(directory):
+    first, second = make_case(), make_case()
+
+    assert first.reference == "AK-2026-0001"
+    assert second.reference == "AK-2026-0002"
+
+
+@time_machine.travel(dt.datetime(2026, 3, 1, 10, 0, tzinfo=STOCKHOLM), tick=False)
+def test_reference_prefix_is_configurable(directory, settings):
+    settings.CASE_REFERENCE_PREFIX = "HB"
+
+    assert make_case().reference == "HB-2026-0001"
+
+
+@time_machine.travel(dt.datetime(2026, 3, 1, 10, 0, tzinfo=STOCKHOLM), tick=False)
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("{number}-{year}", "1-2026"),  # HB's older style, running number–year
+        ("HS {year}/{number}", "HS 2026/1"),
+        ("{prefix} {year}/{number:05d}", "AK 2026/00001"),
+    ],
+)
+def test_reference_format_is_configurable(directory, settings, fmt, expected):
+    settings.CASE_REFERENCE_FORMAT = fmt
+
+    assert make_case().reference == expected
+
+
+def test_sequence_starts_again_each_year_in_swedish_local_time(directory):
+    with time_machine.travel(dt.datetime(2026, 12, 31, 12, 0, tzinfo=STOCKHOLM), tick=False):
+        make_case()
+        last_of_2026 = make_case()
+    # 23:30 UTC on New Year's Eve is already 2027 in Sweden.
+    with time_machine.travel(dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC), tick=False):
+        first_of_2027 = make_case()
+
+    assert last_of_2026.reference == "AK-2026-0002"
+    assert first_of_2027.reference == "AK-2027-0001"
+
+
+@time_machine.travel(dt.datetime(2026, 3, 1, 10, 0, tzinfo=STOCKHOLM), tick=False)
+def test_rolled_back_submission_gives_its_number_back(directory):
+    make_case()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        case_submit(**request_data())
+        raise RuntimeError("the web request failed after intake")
+
+    following = make_case()
+
+    assert following.reference == "AK-2026-0002"
+    assert Case.objects.count() == 2
