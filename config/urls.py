@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("", include("notifications.urls")),
+    path("", include("directory.urls")),
     path("", include("cases.urls")),
 ]
 

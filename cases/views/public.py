@@ -53,6 +53,13 @@ def request_new(request):
             initial["areas"] = [request.GET["area"]]
         if request.GET.get("municipality"):
             initial["municipality"] = request.GET["municipality"]
+        asked = directory.contact_by_email(email=request.GET.get("contact", "")[:254])
+        if asked is not None:
+            # Arrived from a person's page: name them in the text, preselect their areas.
+            initial["description"] = _("I would like to get in touch with %(name)s.") % {
+                "name": asked.name
+            }
+            initial.setdefault("areas", [a.slug for a in asked.areas.all()])
         form = RequestForm(initial=initial)
     return render(request, "public/request_form.html", {"form": form})
 

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from directory import views
+
+urlpatterns = [
+    path("areas/", views.areas, name="areas"),
+    path("forms/", views.forms, name="forms"),
+    path("contacts/", views.contacts, name="contacts"),
+    path("contacts/<int:pk>/", views.contact, name="contact"),
+    path("how-it-works/", views.how_it_works, name="how-it-works"),
+]
