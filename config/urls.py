@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("config.api_urls")),
     path("", include("notifications.urls")),
     path("", include("directory.urls")),
     path("", include("cases.urls")),

@@ -1,0 +1,385 @@
+"""REST API v1 for cases: intake, the requester's tracking link, and staff case handling.
+
+Views validate input and turn domain errors into responses (via `cases.api_errors`); services
+do the work; `cases.policy` decides who sees and does what, the same as for the HTML views.
+A case the caller may not see is a 404, never a 403, so the API does not reveal which
+references exist, and the list is built from the same `policy.visible_cases` as the detail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from cases import notify, policy, selectors
+from cases.api_errors import ApiAutoSchema
+from cases.errors import ActionForbidden
+from cases.models import Case
+from cases.serializers import (
+    FIELD_LABELS,
+    FIELD_TYPES,
+    AvailableTransitionsSerializer,
+    CaseEventSerializer,
+    CaseSerializer,
+    NoteSerializer,
+    RequestCreatedSerializer,
+    RequestSubmitSerializer,
+    TrackSerializer,
+    TransitionRequestSerializer,
+    WithdrawSerializer,
+)
+from cases.services import case_note_add, case_submit, case_transition
+from cases.services.transitions import OUTCOMES
+from workflows.definition import TransitionSpec, transitions, transitions_from
+from workflows.models import OPEN_STATES, State
+
+
+class ApiView(APIView):
+    schema = ApiAutoSchema()
+
+
+# --- Intake and tracking (no account) ---------------------------------------------------------
+
+
+class SubmitThrottle(SimpleRateThrottle):
+    """Submissions per client address. The rate is `settings.API_SUBMIT_RATE`, read per request
+    so tests and deployments can change it without touching DRF's class-level cache."""
+
+    scope = "submit"
+
+    def get_rate(self) -> str | None:
+        return settings.API_SUBMIT_RATE or None
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class RequestCreateView(ApiView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [SubmitThrottle]
+
+    @extend_schema(
+        operation_id="requests_create",
+        request=RequestSubmitSerializer,
+        responses={201: RequestCreatedSerializer},
+        tags=["requests"],
+        summary="Submit a collaboration request (no account needed)",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RequestSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case, token = case_submit(**serializer.validated_data)
+        body = {
+            "reference": case.reference,
+            "state": case.state,
+            "tracking_url": notify.tracking_url(token),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _case_for_token(token: str) -> Case:
+    case = selectors.case_for_token(token=token)
+    if case is None:
+        raise NotFound(gettext("No request matches this link."))
+    return case
+
+
+def _track_body(case: Case) -> dict:
+    context = {
+        "events": selectors.case_timeline(case=case, public_only=True),
+        "can_withdraw": any(t.name == "withdraw" for t in transitions_from(case.state)),
+    }
+    return TrackSerializer(case, context=context).data
+
+
+class TrackView(ApiView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="track_retrieve",
+        responses={200: TrackSerializer},
+        tags=["requests"],
+        summary="The requester's view of their request (the token is the credential)",
+    )
+    def get(self, request: Request, token: str) -> Response:
+        return Response(_track_body(_case_for_token(token)))
+
+
+class TrackWithdrawView(ApiView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    extra_error_codes = {"POST": ("409",)}
+
+    @extend_schema(
+        operation_id="track_withdraw",
+        request=WithdrawSerializer,
+        responses={200: TrackSerializer},
+        tags=["requests"],
+        summary="Withdraw the request",
+    )
+    def post(self, request: Request, token: str) -> Response:
+        case = _case_for_token(token)
+        serializer = WithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case_transition(case=case, name="withdraw", requester=True, data=serializer.validated_data)
+        return Response(_track_body(_case_for_token(token)))
+
+
+# --- Staff: cases ---------------------------------------------------------------------------
+
+# Public ordering names -> ORDER BY. Only these; anything else is a 400, so no query parameter
+# can reach into another table or column. The default is the cursor-friendly index order.
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "-created_at": ("-created_at", "-id"),
+    "created_at": ("created_at", "id"),
+    "-state_changed_at": ("-state_changed_at", "-id"),
+    "state_changed_at": ("state_changed_at", "id"),
+    "-last_activity_at": ("-last_activity_at", "-id"),
+    "last_activity_at": ("last_activity_at", "id"),
+    "reference": ("reference",),
+    "-reference": ("-reference",),
+}
+DEFAULT_ORDERING = "-created_at"
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=[*State.values, "open"],
+        required=False,
+        help_text="A state, or `open` for every open state.",
+    )
+    municipality = serializers.CharField(required=False, help_text="Municipality code.")
+    area = serializers.CharField(required=False, help_text="Area slug.")
+    contact = serializers.CharField(required=False, help_text="Assigned contact's email.")
+    overdue = serializers.BooleanField(
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="true: open cases that have waited in their state longer than the limit.",
+    )
+    created_after = serializers.DateField(required=False, help_text="Created on or after.")
+    created_before = serializers.DateField(required=False, help_text="Created on or before.")
+    search = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Reference (exact), title, description, requester name, requester email.",
+    )
+    ordering = serializers.ChoiceField(
+        choices=list(ORDERINGS), required=False, default=DEFAULT_ORDERING
+    )
+
+
+class CaseCursorPagination(CursorPagination):
+    """Keyset pagination: constant cost per page however deep the client goes."""
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = ORDERINGS[DEFAULT_ORDERING]
+
+    def get_ordering(self, request, queryset, view):
+        return view.ordering
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: [gettext("Invalid cursor.")]}) from None
+
+
+def _start_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _case_queryset(user):
+    qs = Case.objects.select_related("municipality", "contact").prefetch_related("areas", "forms")
+    return policy.visible_cases(user, qs)
+
+
+def _filter_cases(user, params: dict):
+    qs = _case_queryset(user)
+    if params.get("state") == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif params.get("state"):
+        qs = qs.filter(state=params["state"])
+    if params.get("municipality"):
+        qs = qs.filter(municipality__code=params["municipality"])
+    if params.get("area"):
+        qs = qs.filter(areas__slug=params["area"])
+    if params.get("contact"):
+        qs = qs.filter(contact__email__iexact=params["contact"])
+    if params.get("overdue") is not None:
+        limit = timezone.now() - timedelta(days=selectors.WAITING_DAYS)
+        overdue = {"state__in": OPEN_STATES, "state_changed_at__lt": limit}
+        qs = qs.filter(**overdue) if params["overdue"] else qs.exclude(**overdue)
+    if params.get("created_after"):
+        qs = qs.filter(created_at__gte=_start_of_day(params["created_after"]))
+    if params.get("created_before"):
+        day_after = params["created_before"] + timedelta(days=1)
+        qs = qs.filter(created_at__lt=_start_of_day(day_after))
+    if params.get("search"):
+        q = params["search"].strip()
+        qs = qs.filter(
+            Q(reference__iexact=q)
+            | Q(title__icontains=q)
+            | Q(description__icontains=q)
+            | Q(requester_name__icontains=q)
+            | Q(requester_email__iexact=q)
+        )
+    return qs
+
+
+class CaseListView(ApiView, GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = CaseCursorPagination
+    serializer_class = CaseSerializer
+    has_query_params = True
+    ordering = ORDERINGS[DEFAULT_ORDERING]
+
+    def get_queryset(self):  # for the schema generator; `get` builds the real one
+        return Case.objects.none()
+
+    @extend_schema(
+        operation_id="cases_list",
+        parameters=[CaseFilterSerializer],
+        responses={200: CaseSerializer(many=True)},
+        tags=["cases"],
+        summary="Cases visible to you, filtered, searched and ordered",
+    )
+    def get(self, request: Request) -> Response:
+        params = CaseFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        self.ordering = ORDERINGS[params.validated_data["ordering"]]
+        page = self.paginate_queryset(_filter_cases(request.user, params.validated_data))
+        return self.get_paginated_response(CaseSerializer(page, many=True).data)
+
+
+def _visible_case(request: Request, reference: str) -> Case:
+    case = _case_queryset(request.user).filter(reference=reference).first()
+    if case is None:
+        raise NotFound(gettext("No case with this reference."))
+    return case
+
+
+class CaseDetailView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="cases_retrieve", responses={200: CaseSerializer}, tags=["cases"])
+    def get(self, request: Request, reference: str) -> Response:
+        return Response(CaseSerializer(_visible_case(request, reference)).data)
+
+
+class CaseEventsView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="cases_events_list",
+        responses={200: CaseEventSerializer(many=True)},
+        tags=["cases"],
+        summary="The case timeline, oldest first (internal notes included)",
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _visible_case(request, reference)
+        events = case.events.select_related("actor").order_by("created_at", "id")
+        return Response(CaseEventSerializer(events, many=True).data)
+
+
+class CaseNotesView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="cases_notes_create",
+        request=NoteSerializer,
+        responses={201: CaseEventSerializer},
+        tags=["cases"],
+        summary="Add an internal note",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = _visible_case(request, reference)
+        # Permission before input checks: a read-only caller learns nothing from a 400.
+        if not policy.can_act_on_case(request.user, case):
+            raise ActionForbidden()
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = case_note_add(case=case, actor=request.user, text=serializer.validated_data["text"])
+        return Response(CaseEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+def _transition_fields(spec: TransitionSpec) -> list[dict]:
+    fields = []
+    for name in (*spec.fields, "note"):
+        field = {
+            "name": name,
+            "label": str(FIELD_LABELS[name]),
+            "required": name in spec.required,
+            "type": FIELD_TYPES.get(name, "string"),
+        }
+        if name == "outcome":
+            field["choices"] = list(OUTCOMES)
+        fields.append(field)
+    return fields
+
+
+class CaseTransitionsView(ApiView):
+    permission_classes = [IsAuthenticated]
+    extra_error_codes = {"POST": ("409",)}
+
+    @extend_schema(
+        operation_id="cases_transitions_list",
+        responses={200: AvailableTransitionsSerializer},
+        tags=["cases"],
+        summary="The steps you can take on this case now, with the fields each needs",
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _visible_case(request, reference)
+        available = [
+            {
+                "name": spec.name,
+                "label": str(spec.label),
+                "target": spec.target,
+                "fields": _transition_fields(spec),
+            }
+            for spec in transitions_from(case.state)
+            if policy.can_transition(request.user, case, spec)
+        ]
+        return Response({"state": case.state, "version": case.version, "transitions": available})
+
+    @extend_schema(
+        operation_id="cases_transitions_create",
+        request=TransitionRequestSerializer,
+        responses={200: CaseSerializer},
+        tags=["cases"],
+        summary="Take a step: 200 new state, 400 data, 403 not yours, 409 state or version",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = _visible_case(request, reference)
+        if not policy.can_act_on_case(request.user, case):
+            raise ActionForbidden()
+        serializer = TransitionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        name = data.pop("transition")
+        version = data.pop("version", None)
+        if not policy.can_transition(request.user, case, transitions()[name]):
+            raise ActionForbidden()
+        case_transition(
+            case=case, name=name, actor=request.user, data=data, expected_version=version
+        )
+        return Response(CaseSerializer(_visible_case(request, reference)).data)

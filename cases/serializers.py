@@ -1,0 +1,295 @@
+"""API representations of cases. Read-only output plus input checks; no business rules here.
+
+Inputs are checked in two layers: the serializer checks types (so `{"title": {}}` is a 400,
+not a string "{}"), then the same form or service as the HTML interface checks meaning.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.forms import RequestForm
+from cases.models import Case, CaseEvent
+from cases.services.transitions import OUTCOMES
+from workflows.definition import STATE_HELP, TRANSITION_NAMES
+from workflows.models import State
+
+# API field name -> RequestForm field name, where they differ.
+_FORM_FIELD = {"forms": "collaboration_forms"}
+_API_FIELD = {v: k for k, v in _FORM_FIELD.items()} | {"__all__": "non_field_errors"}
+
+
+class RequestSubmitSerializer(serializers.Serializer):
+    """A new request. Validated by `cases.forms.RequestForm`, exactly like the web form."""
+
+    municipality = serializers.CharField(help_text="Municipality code (kommunkod), e.g. 1490.")
+    requester_name = serializers.CharField()
+    requester_email = serializers.CharField()
+    requester_role = serializers.CharField()
+    requester_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    areas = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="Collaboration area slugs. At least one, unless `area_unknown` is true.",
+    )
+    area_unknown = serializers.BooleanField(
+        required=False, default=False, help_text="The requester does not know which area."
+    )
+    forms = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="Preferred forms of collaboration (slugs).",
+    )
+    timeframe = serializers.CharField(required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=[("sv", "Svenska"), ("en", "English")],
+        required=False,
+        default="sv",
+        help_text="Language of the emails to the requester.",
+    )
+    consent = serializers.BooleanField(
+        help_text="Consent to the processing of personal data; must be true."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        data = {_FORM_FIELD.get(k, k): v for k, v in attrs.items() if k != "language"}
+        if not data.get("consent"):
+            data.pop("consent", None)  # the form's "required" message explains consent
+        form = RequestForm(data=data)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {_API_FIELD.get(k, k): [str(m) for m in v] for k, v in form.errors.items()}
+            )
+        cleaned = form.cleaned_data
+        return {
+            "municipality": cleaned["municipality"],
+            "requester_name": cleaned["requester_name"],
+            "requester_role": cleaned["requester_role"],
+            "requester_email": cleaned["requester_email"],
+            "requester_phone": cleaned["requester_phone"],
+            "title": cleaned["title"],
+            "description": cleaned["description"],
+            "areas": list(cleaned["areas"]),
+            "forms": list(cleaned["collaboration_forms"]),
+            "timeframe": cleaned["timeframe"],
+            "language": attrs["language"],
+        }
+
+
+class RequestCreatedSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    tracking_url = serializers.URLField(
+        help_text="The requester's private link; also sent by email. Keep it secret."
+    )
+
+
+class _MunicipalityRef(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class _ContactRef(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as staff see it. Every field is read-only: cases change through transitions."""
+
+    state_label = serializers.CharField(source="get_state_display")
+    municipality = _MunicipalityRef()
+    contact = _ContactRef(allow_null=True)
+    areas = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    forms = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference",
+            "state",
+            "state_label",
+            "version",
+            "municipality",
+            "title",
+            "description",
+            "areas",
+            "forms",
+            "timeframe",
+            "language",
+            "requester_name",
+            "requester_role",
+            "requester_email",
+            "requester_phone",
+            "contact",
+            "created_at",
+            "state_changed_at",
+            "last_activity_at",
+        ]
+        read_only_fields = fields
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "id",
+            "kind",
+            "transition",
+            "from_state",
+            "to_state",
+            "actor",
+            "actor_label",
+            "data",
+            "public",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_actor(self, event: CaseEvent) -> str | None:
+        return event.actor.email if event.actor_id else None
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The internal note; never shown to the requester.")
+
+
+# What the requester may see of each public event; everything else (internal notes, meeting
+# notes) stays internal. Mirrors the tracking page.
+_PUBLIC_EVENT_DATA = {
+    "assign_contact": ("contact_name",),
+    "start_project": ("title",),
+    "close": ("summary",),
+    "decline": ("reason",),
+    "withdraw": ("reason",),
+    "reopen": ("reason",),
+}
+
+
+class PublicEventSerializer(serializers.ModelSerializer):
+    data = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["kind", "transition", "to_state", "data", "created_at"]
+        read_only_fields = fields
+
+    def get_data(self, event: CaseEvent) -> dict[str, str]:
+        keys = _PUBLIC_EVENT_DATA.get(event.transition, ())
+        return {k: event.data[k] for k in keys if event.data.get(k)}
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    """The requester's view of their own case, as on the tracking page."""
+
+    state_label = serializers.CharField(source="get_state_display")
+    state_help = serializers.SerializerMethodField()
+    municipality = _MunicipalityRef()
+    contact = _ContactRef(allow_null=True)
+    events = serializers.SerializerMethodField()
+    can_withdraw = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference",
+            "title",
+            "state",
+            "state_label",
+            "state_help",
+            "municipality",
+            "contact",
+            "events",
+            "can_withdraw",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_state_help(self, case: Case) -> str:
+        return str(STATE_HELP[State(case.state)])
+
+    @extend_schema_field(PublicEventSerializer(many=True))
+    def get_events(self, case: Case) -> list[dict]:
+        return PublicEventSerializer(self.context["events"], many=True).data
+
+    def get_can_withdraw(self, case: Case) -> bool:
+        return self.context["can_withdraw"]
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+# --- Transitions -----------------------------------------------------------------------------
+
+
+class TransitionFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    required = serializers.BooleanField()
+    type = serializers.ChoiceField(choices=["string", "date", "email", "choice"])
+    choices = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class AvailableTransitionSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(choices=TRANSITION_NAMES)
+    label = serializers.CharField()
+    target = serializers.ChoiceField(choices=State.choices)
+    fields = TransitionFieldSerializer(many=True)
+
+
+class AvailableTransitionsSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=State.choices)
+    version = serializers.IntegerField(
+        help_text="Send back as `version` to get a 409 if the case changes meanwhile."
+    )
+    transitions = AvailableTransitionSerializer(many=True)
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    """`transition` plus the fields that transition needs (see GET on the same URL)."""
+
+    transition = serializers.ChoiceField(choices=TRANSITION_NAMES)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The case version you acted on; a different current version gives 409.",
+    )
+    contact = serializers.CharField(
+        required=False, help_text="assign_contact: contact person's email."
+    )
+    date = serializers.CharField(
+        required=False, help_text="record_meeting, start_workshop: YYYY-MM-DD."
+    )
+    notes = serializers.CharField(required=False, allow_blank=True)
+    purpose = serializers.CharField(required=False, allow_blank=True)
+    title = serializers.CharField(required=False, allow_blank=True)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    outcome = serializers.ChoiceField(choices=list(OUTCOMES), required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(
+        required=False, allow_blank=True, help_text="Optional internal note on any transition."
+    )
+
+
+FIELD_TYPES = {"date": "date", "contact": "email", "outcome": "choice"}
+FIELD_LABELS = {
+    "contact": _("Contact person"),
+    "date": _("Date"),
+    "notes": _("Meeting notes"),
+    "purpose": _("Purpose"),
+    "title": _("Project title"),
+    "summary": _("Summary"),
+    "outcome": _("Outcome"),
+    "reason": _("Reason"),
+    "note": _("Internal note (optional)"),
+}

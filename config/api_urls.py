@@ -1,0 +1,56 @@
+"""Everything under /api/: version 1 of the API, its OpenAPI schema and the browsable docs.
+
+The docs' JavaScript and CSS come from drf-spectacular-sidecar, served by us (no CDN).
+"""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from cases import api as cases_api
+from cases.api_errors import error_body
+from directory import api as directory_api
+
+router = SimpleRouter()
+router.register("municipalities", directory_api.MunicipalityViewSet, basename="municipality")
+router.register("areas", directory_api.AreaViewSet, basename="area")
+router.register("forms", directory_api.CollaborationFormViewSet, basename="form")
+router.register("contacts", directory_api.ContactPersonViewSet, basename="contact")
+
+v1 = [
+    path("requests/", cases_api.RequestCreateView.as_view(), name="request-create"),
+    path("track/<str:token>/", cases_api.TrackView.as_view(), name="track"),
+    path(
+        "track/<str:token>/withdraw/",
+        cases_api.TrackWithdrawView.as_view(),
+        name="track-withdraw",
+    ),
+    path("cases/", cases_api.CaseListView.as_view(), name="case-list"),
+    path("cases/<str:reference>/", cases_api.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<str:reference>/events/", cases_api.CaseEventsView.as_view(), name="case-events"),
+    path("cases/<str:reference>/notes/", cases_api.CaseNotesView.as_view(), name="case-notes"),
+    path(
+        "cases/<str:reference>/transitions/",
+        cases_api.CaseTransitionsView.as_view(),
+        name="case-transitions",
+    ),
+    *router.urls,
+]
+
+
+def not_found(request, rest: str = ""):
+    """Unknown API paths answer in the API's error shape, not with an HTML page."""
+    return JsonResponse(error_body("not_found", gettext("Not found.")), status=404)
+
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^(?P<rest>.*)$", not_found, name="not-found"),
+]
