@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
+from directory.services import contact_deactivate
 
 
 @admin.register(Municipality)
@@ -27,3 +30,19 @@ class ContactPersonAdmin(admin.ModelAdmin):
     search_fields = ("name", "email", "keywords")
     filter_horizontal = ("areas",)
     raw_id_fields = ("user",)
+    list_editable = ("max_active_cases",)
+    actions = ("deactivate",)
+
+    @admin.action(description=_("Mark as inactive (no new cases; open cases flagged)"))
+    def deactivate(self, request, queryset):
+        open_cases = sum(contact_deactivate(contact=person) for person in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d open case now needs a new contact person (flagged in the inbox).",
+                "%(n)d open cases now need a new contact person (flagged in the inbox).",
+                open_cases,
+            )
+            % {"n": open_cases},
+            messages.WARNING if open_cases else messages.SUCCESS,
+        )

@@ -169,3 +169,91 @@ def directory_import(*, folder: Path) -> ImportReport:
             person.areas.set([areas[s] for s in _split(row.get("areas", ""))])
         report.counts = {name: len(rows) for name, rows in data.items()}
     return report
+
+
+# --- Export and upkeep ---------------------------------------------------------------------
+
+EXPORT_COLUMNS = {
+    "municipalities.csv": ("code", "name", "org_number", "member"),
+    "areas.csv": ("slug", "name_sv", "name_en", "description_sv", "description_en"),
+    "forms.csv": ("slug", "name_sv", "name_en", "lead_time_weeks", "description_sv"),
+    "contacts.csv": (
+        "email",
+        "name",
+        "title",
+        "department",
+        "phone",
+        "areas",
+        "keywords",
+        "languages",
+        "max_active_cases",
+        "bio_sv",
+    ),
+}
+
+
+def _export_rows(name: str) -> list[dict[str, str]]:
+    if name == "municipalities.csv":
+        return [
+            {
+                "code": m.code,
+                "name": m.name,
+                "org_number": m.org_number,
+                "member": "true" if m.member else "false",
+            }
+            for m in Municipality.objects.order_by("name")
+        ]
+    if name == "areas.csv":
+        return [
+            {k: getattr(a, k) for k in EXPORT_COLUMNS[name]}
+            for a in Area.objects.order_by("name_sv")
+        ]
+    if name == "forms.csv":
+        return [
+            {k: str(getattr(f, k)) for k in EXPORT_COLUMNS[name]}
+            for f in CollaborationForm.objects.order_by("lead_time_weeks", "name_sv")
+        ]
+    return [
+        {
+            **{k: getattr(p, k) for k in ("email", "name", "title", "department", "phone")},
+            "areas": ";".join(a.slug for a in p.areas.order_by("slug")),
+            "keywords": ";".join(p.keyword_list),
+            "languages": ";".join(p.language_list),
+            "max_active_cases": str(p.max_active_cases),
+            "bio_sv": p.bio_sv,
+        }
+        for p in ContactPerson.objects.filter(active=True).prefetch_related("areas").order_by("pk")
+    ]
+
+
+def directory_export(*, folder: Path) -> dict[str, int]:
+    """Write the four CSV files `directory_import` reads; returns rows per file.
+
+    Inactive contact persons are left out: the import has no column for them, and
+    re-importing an export must not bring a person back into the suggestions.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, columns in EXPORT_COLUMNS.items():
+        rows = _export_rows(name)
+        with (folder / name).open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        counts[name] = len(rows)
+    return counts
+
+
+def contact_deactivate(*, contact: ContactPerson) -> int:
+    """Take a person out of the directory and the suggestions.
+
+    Their open cases keep them as contact (history stays right) and show up in the inbox
+    flagged for reassignment; returns how many open cases need a new contact.
+    """
+    from workflows.models import OPEN_STATES
+
+    if contact.active:
+        contact.active = False
+        contact.save(update_fields=["active"])
+    return contact.cases.filter(state__in=OPEN_STATES).count()
