@@ -117,6 +117,8 @@ class SmtpSink:
             import asyncio
 
             await asyncio.sleep(self.delay)
+            if server.transport is None or server.transport.is_closing():
+                return "421 Client gone"  # the sender died while waiting: nothing delivered
         if self.mode == "tempfail":
             return "451 4.3.0 Try again later"
         if self.mode == "permfail":
@@ -220,8 +222,8 @@ def celery_worker_factory(transactional_db, postgres, redis_url, smtp_sink):
     }
     workers: list[Worker] = []
 
-    def start() -> Worker:
-        worker = Worker(env).start()
+    def start(**overrides: str) -> Worker:
+        worker = Worker({**env, **overrides}).start()
         workers.append(worker)
         return worker
 
