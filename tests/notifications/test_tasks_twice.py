@@ -1,0 +1,66 @@
+"""Every periodic or queued task is safe to run twice: the second run changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.core import mail
+
+from cases import tasks as case_tasks
+from config.celery import app
+from notifications import tasks as notification_tasks
+from notifications.models import OutboxMessage, OutboxStatus
+from tests.factories import make_case
+
+NOON = dt.datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+TESTED = {
+    "notifications.tasks.deliver_message",
+    "notifications.tasks.outbox_sweep",
+    "cases.tasks.send_due_reminders",
+    "cases.tasks.send_digests",
+}
+
+
+def test_every_project_task_has_a_run_twice_test():
+    ours = {name for name in app.tasks if name.split(".")[0] in {"cases", "notifications"}}
+    assert ours == TESTED
+
+
+def test_delivering_a_message_twice_sends_one_email(directory):
+    case = make_case()
+    receipt = OutboxMessage.objects.get(case_id=case.pk, kind="receipt")
+    assert notification_tasks.deliver_message(receipt.pk) == "sent"
+    assert notification_tasks.deliver_message(receipt.pk) == "skipped"
+    assert len(mail.outbox) == 1
+    assert case.reference in mail.outbox[0].subject
+
+
+def test_sweeping_twice_enqueues_nothing_already_sent(directory):
+    case = make_case()
+    receipt = OutboxMessage.objects.get(case_id=case.pk, kind="receipt")
+    notification_tasks.deliver_message(receipt.pk)
+    assert notification_tasks.outbox_sweep() == 0
+    assert notification_tasks.outbox_sweep() == 0
+    assert OutboxMessage.objects.get(pk=receipt.pk).status == OutboxStatus.SENT
+
+
+def test_reminder_scan_twice_queues_each_reminder_once(directory, coordinator):
+    with time_machine.travel(NOON - dt.timedelta(days=2), tick=False):
+        make_case()
+    with time_machine.travel(NOON, tick=False):
+        assert case_tasks.send_due_reminders() == 1
+    with time_machine.travel(NOON + dt.timedelta(minutes=1), tick=False):
+        assert case_tasks.send_due_reminders() == 0
+    assert OutboxMessage.objects.filter(kind="reminder").count() == 1
+
+
+def test_digest_twice_in_a_day_is_one_email_per_coordinator(directory, coordinator):
+    with time_machine.travel(NOON - dt.timedelta(days=1), tick=False):
+        make_case()
+    with time_machine.travel(NOON, tick=False):
+        assert case_tasks.send_digests() == 1
+    with time_machine.travel(NOON + dt.timedelta(minutes=15), tick=False):
+        case_tasks.send_digests()
+    assert OutboxMessage.objects.filter(kind="digest", recipient=coordinator.email).count() == 1
