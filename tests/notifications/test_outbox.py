@@ -1,0 +1,170 @@
+"""Outbox delivery against a real SMTP server: once only, back-off on 4xx, give up on 5xx."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from django.utils import timezone
+
+from notifications.models import OutboxMessage
+from notifications.services import message_deliver
+from notifications.tasks import deliver_message
+from tests.conftest import body_of
+from tests.factories import make_case
+
+
+def receipt_of(case) -> OutboxMessage:
+    return OutboxMessage.objects.get(kind="receipt", case_id=case.pk)
+
+
+def test_delivering_twice_sends_the_email_once(directory, smtp_sink):
+    case = make_case()
+    message = receipt_of(case)
+
+    first = deliver_message(message.pk)
+    second = deliver_message(message.pk)
+
+    assert (first, second) == ("sent", "skipped")
+    assert len(smtp_sink.messages) == 1
+    delivered = smtp_sink.messages[0]
+    assert delivered["To"] == case.requester_email
+    assert case.reference in delivered["Subject"]
+    assert f"/track/{case.token}/" in body_of(delivered)
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert message.sent_at is not None
+
+
+def test_delivered_receipt_no_longer_stores_the_tracking_link(directory, smtp_sink):
+    case = make_case()
+    message = receipt_of(case)
+
+    message_deliver(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert case.token not in message.body_text
+    assert case.token not in message.body_html
+
+
+def test_email_has_plain_text_and_html_parts_and_a_stable_message_id(directory, smtp_sink):
+    case = make_case()
+    message = receipt_of(case)
+
+    message_deliver(message_id=message.pk)
+
+    delivered = smtp_sink.messages[0]
+    types = {part.get_content_type() for part in delivered.walk()}
+    assert {"text/plain", "text/html"} <= types
+    assert delivered["Message-ID"].startswith("<")
+    assert delivered["Auto-Submitted"] == "auto-generated"
+
+
+def test_temporary_smtp_failure_leaves_the_message_pending_with_back_off(
+    directory, smtp_sink, settings
+):
+    settings.OUTBOX_BACKOFF_SECONDS = 60
+    case = make_case()
+    message = receipt_of(case)
+    smtp_sink.mode = "tempfail"
+
+    before = timezone.now()
+    result = message_deliver(message_id=message.pk)
+
+    assert result == "retry"
+    message.refresh_from_db()
+    assert message.status == "pending"
+    assert message.attempts == 1
+    assert "451" in message.last_error
+    # 60 s step with jitter between 50% and 150%.
+    assert before + dt.timedelta(seconds=29) <= message.next_attempt_at
+    assert message.next_attempt_at <= timezone.now() + dt.timedelta(seconds=91)
+    assert smtp_sink.messages == []
+
+    # Before the back-off has passed, nothing is tried.
+    assert message_deliver(message_id=message.pk) == "skipped"
+
+    smtp_sink.mode = "ok"
+    with time_machine.travel(message.next_attempt_at + dt.timedelta(seconds=1)):
+        assert message_deliver(message_id=message.pk) == "sent"
+    assert len(smtp_sink.messages) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == ("sent", 2, "")
+
+
+def test_back_off_grows_with_each_temporary_failure(directory, smtp_sink, settings):
+    settings.OUTBOX_BACKOFF_SECONDS = 10
+    message = receipt_of(make_case())
+    smtp_sink.mode = "tempfail"
+    waits = []
+
+    for _ in range(3):
+        message.refresh_from_db()
+        with time_machine.travel(message.next_attempt_at, tick=False):
+            assert message_deliver(message_id=message.pk) == "retry"
+            message.refresh_from_db()
+            waits.append((message.next_attempt_at - timezone.now()).total_seconds())
+
+    # Steps of 10, 20, 40 s, each with jitter between 50% and 150%.
+    assert 5 <= waits[0] <= 15
+    assert 10 <= waits[1] <= 30
+    assert 20 <= waits[2] <= 60
+
+
+def test_permanent_smtp_failure_marks_the_message_failed_and_it_is_not_retried(
+    directory, smtp_sink
+):
+    message = receipt_of(make_case())
+    smtp_sink.mode = "permfail"
+
+    assert message_deliver(message_id=message.pk) == "failed"
+
+    message.refresh_from_db()
+    assert message.status == "failed"
+    assert message.attempts == 1
+    assert "550" in message.last_error
+    smtp_sink.mode = "ok"
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
+        assert message_deliver(message_id=message.pk) == "skipped"
+    assert smtp_sink.messages == []
+
+
+def test_message_fails_after_the_last_allowed_attempt(directory, smtp_sink, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    settings.OUTBOX_BACKOFF_SECONDS = 1
+    message = receipt_of(make_case())
+    smtp_sink.mode = "tempfail"
+
+    results = []
+    for _ in range(3):
+        message.refresh_from_db()
+        with time_machine.travel(message.next_attempt_at + dt.timedelta(seconds=5)):
+            results.append(message_deliver(message_id=message.pk))
+
+    assert results == ["retry", "failed", "skipped"]
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", 2)
+
+
+def test_unreachable_smtp_server_is_a_temporary_failure(directory, settings):
+    from tests.conftest import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()  # nothing listens here
+    message = receipt_of(make_case())
+
+    assert message_deliver(message_id=message.pk) == "retry"
+    message.refresh_from_db()
+    assert message.status == "pending"
+
+
+def test_sent_emails_appear_on_the_case_timeline(client, directory, smtp_sink, coordinator):
+    case = make_case()
+    message_deliver(message_id=receipt_of(case).pk)
+    client.force_login(coordinator)
+
+    content = client.get(f"/staff/cases/{case.reference}/").content.decode()
+
+    assert receipt_of(case).subject in content
+    assert case.requester_email in content

@@ -1,0 +1,113 @@
+"""End to end on real services: web request → PostgreSQL → Redis → Celery worker → SMTP."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.db import transaction
+
+from cases.models import Case
+from cases.services import case_submit
+from notifications.models import OutboxMessage
+from tests.conftest import body_of
+from tests.factories import request_data
+
+pytestmark = pytest.mark.services
+
+
+def wait_until(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def html_of(message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+    return ""
+
+
+def test_receipt_status_and_assignment_emails_reach_the_smtp_server_through_a_worker(
+    client, celery_worker_factory, smtp_sink, directory, coordinator, contact_a
+):
+    celery_worker_factory()
+    # A submission rolled back after intake must never produce an email.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        case_submit(**request_data(requester_email="rolled.back@kommun.example"))
+        raise RuntimeError("the request failed after intake")
+
+    response = client.post(
+        "/requests/new/",
+        {
+            "municipality": "1490",
+            "requester_name": "Eva <b>Ek</b>",
+            "requester_role": "Miljöstrateg",
+            "requester_email": "eva.ek@kommun.example",
+            "title": "Matsvinn <script>alert(1)</script>",
+            "description": "Vi vill halvera matsvinnet.",
+            "areas": ["resursatervinning"],
+            "consent": "on",
+        },
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    token = client.session["receipt"]["token"]
+
+    receipt = smtp_sink.wait_for(1)[0]
+    assert receipt["To"] == "eva.ek@kommun.example"
+    assert case.reference in receipt["Subject"]
+    assert f"http://testserver/track/{token}/" in body_of(receipt)
+    assert "<script>" not in html_of(receipt)
+    assert "&lt;script&gt;" in html_of(receipt)
+
+    client.force_login(coordinator)
+    response = client.post(
+        f"/staff/cases/{case.reference}/transitions/assign_contact/",
+        {"assign_contact-contact": contact_a.email, "assign_contact-version": case.version},
+    )
+    assert response.status_code == 302
+
+    messages = smtp_sink.wait_for(3)
+    by_recipient = {m["To"]: m for m in messages[1:]}
+    assert set(by_recipient) == {"eva.ek@kommun.example", contact_a.email}
+    status = by_recipient["eva.ek@kommun.example"]
+    assert case.reference in status["Subject"]
+    assert contact_a.name in body_of(status)
+    assigned = by_recipient[contact_a.email]
+    assert f"http://testserver/staff/cases/{case.reference}/" in body_of(assigned)
+
+    wait_until(lambda: set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"})
+    assert OutboxMessage.objects.count() == 3
+    assert all(m["To"] != "rolled.back@kommun.example" for m in smtp_sink.messages)
+    assert len(smtp_sink.messages) == 3
+
+
+def test_english_request_gets_an_english_receipt_through_the_worker(
+    client, celery_worker_factory, smtp_sink, directory
+):
+    celery_worker_factory()
+
+    client.post(
+        "/requests/new/",
+        {
+            "municipality": "1490",
+            "requester_name": "Eve Oak",
+            "requester_role": "Strategist",
+            "requester_email": "eve@kommun.example",
+            "title": "Food waste",
+            "description": "Halve food waste in school kitchens.",
+            "area_unknown": "on",
+            "consent": "on",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    receipt = smtp_sink.wait_for(1)[0]
+    case = Case.objects.get()
+    assert receipt["Subject"] == f"Request received: {case.reference}"
+    assert '<html lang="en"' in html_of(receipt)
