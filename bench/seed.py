@@ -35,7 +35,7 @@ BENCH_PASSWORD = "bench-password-1"
 COORDINATOR_EMAIL = "bench-coordinator@hb.example"
 CONTACT_EMAIL = "anna.lindqvist@hb.example"
 MUNICIPALITIES = 290
-CONTACTS = 5000
+CONTACTS = int(os.environ.get("BENCH_CONTACTS", "5000"))
 # Cases whose open state has lasted long enough for a reminder: 1% of all cases.
 DUE_SHARE = 0.01
 LONG_TIMELINE_SHARE = 0.01

@@ -1,0 +1,19 @@
+# Samverka: one image for web (gunicorn), worker and beat. docker-compose.yml runs it.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1
+
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+
+COPY . .
+# Static files are collected at build time and served by WhiteNoise from var/static.
+RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+
+RUN useradd --system --home /app samverka && chown -R samverka /app/var
+USER samverka
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--workers", "2", "--bind", "0.0.0.0:8000"]
