@@ -144,3 +144,46 @@ def test_worker_killed_mid_send_delivers_after_restart_and_never_twice(
     time.sleep(0.5)
     assert len(smtp_sink.messages) == 1
     assert "/track/" in body_of(smtp_sink.messages[0])
+
+
+def test_temporary_smtp_failure_is_retried_with_backoff_until_delivered(
+    directory, celery_worker_factory, smtp_sink
+):
+    smtp_sink.mode = "tempfail"
+    celery_worker_factory()
+    Client().post("/requests/new/", FORM)
+    receipt = OutboxMessage.objects.get(kind="receipt")
+
+    def attempted_once():
+        row = OutboxMessage.objects.get(pk=receipt.pk)
+        return row.status == OutboxStatus.PENDING and row.attempts == 1
+
+    wait_until(attempted_once)
+    row = OutboxMessage.objects.get(pk=receipt.pk)
+    assert "451" in row.last_error
+    assert row.next_attempt_at > row.created_at  # backed off, not retried at once
+    smtp_sink.mode = "ok"
+    wait_until(lambda: outbox_sweep() == 1)  # the sweep picks it up once the back-off is over
+    smtp_sink.wait_for(1)
+    wait_until(lambda: OutboxMessage.objects.get(pk=receipt.pk).status == OutboxStatus.SENT)
+    assert OutboxMessage.objects.get(pk=receipt.pk).attempts == 2
+
+
+def test_permanent_smtp_failure_is_not_retried_and_shows_as_failed(
+    directory, celery_worker_factory, smtp_sink, coordinator
+):
+    smtp_sink.mode = "permfail"
+    celery_worker_factory()
+    Client().post("/requests/new/", FORM)
+    receipt = OutboxMessage.objects.get(kind="receipt")
+    wait_until(lambda: OutboxMessage.objects.get(pk=receipt.pk).status == OutboxStatus.FAILED)
+    row = OutboxMessage.objects.get(pk=receipt.pk)
+    assert row.attempts == 1
+    assert "550" in row.last_error
+    assert outbox_sweep(now=timezone.now() + timedelta(days=1)) == 0
+    staff = Client()
+    staff.force_login(coordinator)
+    case = Case.objects.get()
+    assert "eva.ek@boras.example" in staff.get("/staff/outbox/").content.decode()
+    timeline = staff.get(f"/staff/cases/{case.reference}/").content.decode()
+    assert "eva.ek@boras.example" in timeline
