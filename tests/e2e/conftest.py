@@ -88,14 +88,40 @@ def login(page, base_url: str, email: str, password: str = PASSWORD) -> None:
     page.wait_for_url(f"{base_url}/staff/**")
 
 
-def fill_request_form(page, *, title: str = "Minska matsvinnet i skolköken") -> None:
-    page.get_by_label("Kommun").select_option(label="Borås")
-    page.get_by_label("Ditt namn").fill("Eva Ek")
-    page.get_by_label("Din roll eller befattning").fill("Miljöstrateg")
-    page.get_by_label("E-post").fill("eva.ek@boras.example")
-    page.get_by_label("Kort rubrik för din förfrågan").fill(title)
-    page.get_by_label("Beskriv ert behov").fill(
+LABELS = {
+    "sv": {
+        "municipality": "Kommun",
+        "name": "Ditt namn",
+        "role": "Din roll eller befattning",
+        "email": "E-post",
+        "title": "Kort rubrik för din förfrågan",
+        "description": "Beskriv ert behov",
+        "consent": "Jag godkänner",
+    },
+    "en": {
+        "municipality": "Municipality",
+        "name": "Your name",
+        "role": "Your role or position",
+        "email": "Email",
+        "title": "Short title of your request",
+        "description": "Describe your need",
+        "consent": "I agree",
+    },
+}
+
+
+def fill_request_form(
+    page, *, title: str = "Minska matsvinnet i skolköken", lang: str = ""
+) -> None:
+    """Fill the request form by its visible labels, as a person (or a screen reader) finds it."""
+    label = LABELS[lang or page.locator("html").get_attribute("lang")]
+    page.get_by_label(label["municipality"]).select_option(label="Borås")
+    page.get_by_label(label["name"]).fill("Eva Ek")
+    page.get_by_label(label["role"]).fill("Miljöstrateg")
+    page.get_by_label(label["email"]).fill("eva.ek@boras.example")
+    page.get_by_label(label["title"]).fill(title)
+    page.get_by_label(label["description"]).fill(
         "Vi vill halvera matsvinnet i kommunens skolkök och behöver hjälp att mäta det."
     )
-    page.get_by_label("Resursåtervinning").check()
-    page.get_by_label("Jag godkänner").check()
+    page.locator("input[name=areas][value=resursatervinning]").check()
+    page.get_by_label(label["consent"]).check()
