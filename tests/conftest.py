@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 
 from directory.services import directory_import
+from workflows.defaults import reminder_rules_install
+from workflows.models import ReminderRule
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -52,6 +54,8 @@ def free_port() -> int:
 @pytest.fixture
 def directory(db):
     directory_import(folder=ROOT / "directory" / "data")
+    # Data from migrations is gone after a transactional test flushes the tables.
+    reminder_rules_install(ReminderRule)
 
 
 @pytest.fixture
