@@ -77,6 +77,12 @@ WORDS = (
     "kompetensförsörjning utbildning samverkan innovation hållbarhet mätning utvärdering "
     "planering bostäder stadsutveckling landsbygd turism besöksnäring säkerhet krisberedskap"
 ).split()
+# Place names: a large vocabulary, so a search for one finds a realistic handful of cases.
+PLACES = [
+    a + b
+    for a in "Al Berg Björk Dal Ek Fors Gran Hag Hult Lid Lund Mo Näs Ryd Sjö Sten Tor Ull Vik Ås".split()
+    for b in "by torp holm backa bro ås hed strand mark ryd sta vik åker näs sund fors".split()
+]
 FIRST = "Eva Anna Lars Karin Per Maria Johan Lena Erik Sara Anders Elin Nils Ida Olof Emma".split()
 LAST = "Ek Berg Lind Holm Nilsson Karlsson Andersson Svensson Lund Strand Björk Sjöberg".split()
 ROLES = ("Miljöstrateg", "Enhetschef", "Utvecklingsledare", "Rektor", "Verksamhetschef")
@@ -205,7 +211,10 @@ def _generate(n: int, ref: dict, rng: random.Random, now: datetime):
             changed = min(changed, now)
         title_words = rng.sample(WORDS, 3)
         title = f"{title_words[0].capitalize()} och {title_words[1]} i {title_words[2]}"
-        description = " ".join(rng.choices(WORDS, k=rng.randint(15, 60))).capitalize() + "."
+        description = (
+            " ".join(rng.choices(WORDS, k=rng.randint(15, 60))).capitalize()
+            + f". Gäller {rng.choice(PLACES)}."
+        )
         first, last = rng.choice(FIRST), rng.choice(LAST)
         email = f"{first.lower()}.{last.lower()}{i}@kommun.example".replace("ö", "o").replace(
             "å", "a"

@@ -1,0 +1,80 @@
+"""The benchmark harness runs end to end on tiny data, so `make bench` cannot rot.
+
+200 cases, a 50-person directory, 1-second wrk runs without warm-up, one delivery run of 20
+emails: every stage of bench/run.py (seed, gunicorn, wrk with the Lua script, login and CSRF,
+query counts and plans, reminder scan, Celery delivery to the SMTP sink, JSON and Markdown)
+executes against real PostgreSQL and Redis. The figures are not judged here; only that each
+stage produced them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def bench_env(postgres, redis_url, tmp_path):
+    if not shutil.which("wrk"):
+        pytest.skip("wrk is not installed (Debian: apt-get install wrk)")
+    db = urlparse(settings.TEST_DATABASE_URL)
+    return {
+        **os.environ,
+        "BENCH_CASES": "200",
+        "BENCH_CONTACTS": "50",
+        "BENCH_DURATION": "1",
+        "BENCH_WARMUP": "0",
+        "BENCH_CONNECTIONS": "2",
+        "BENCH_DELIVERY": "20",
+        "BENCH_DELIVERY_PROCESSES": "2",
+        "BENCH_PG": f"postgres://{db.username or 'postgres'}@{db.hostname}:{db.port or 5432}",
+        "BENCH_DB": f"{db.path.lstrip('/')}_bench_smoke",
+        "BENCH_REDIS_URL": redis_url,
+        "BENCH_PORT": "8150",
+        "BENCH_OUT": str(tmp_path),
+    }
+
+
+def test_bench_runs_every_stage_on_tiny_data_and_writes_its_table(bench_env, tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "run.py")],
+        cwd=ROOT,
+        env=bench_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # run.py cleans up its gunicorn, sink and workers on SIGTERM
+        stdout, stderr = proc.communicate(timeout=30)
+        pytest.fail("bench/run.py took over 180 s:\n" + stdout[-3000:] + stderr[-3000:])
+    assert proc.returncode == 0, stdout[-3000:] + stderr[-3000:]
+    [result_file] = tmp_path.glob("*-200.json")
+    result = json.loads(result_file.read_text())
+    assert (tmp_path / result_file.name.replace(".json", ".md")).exists()
+    assert "| bare view /bench/ok (ceiling) |" in stdout
+
+    assert result["seed"]["cases"] == 200
+    web = result["web"]
+    for name in ("ok", "submit", "inbox_default", "inbox_search", "inbox_deep", "case_page"):
+        assert web[name]["requests"] > 0, name
+        assert web[name]["errors"] == 0, name
+    submissions = result["submissions"]
+    assert submissions["created"] == submissions["distinct_references"] > 0
+    assert result["queries"]["inbox_default"]["queries"] > 0
+    assert result["queries"]["case_page_long"]["plan"]
+    assert result["web_worker_memory"]
+    [delivery] = result["delivery"]
+    assert delivery["sent"] == delivery["messages"] == 20

@@ -1,0 +1,63 @@
+"""Query counts of the staff pages: bounded, and constant in the data they show.
+
+Targets of issue 6: the case page in at most 10 queries whatever the length of its timeline;
+the inbox in a fixed number of queries whatever the page size or number of cases.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.services import case_note_add
+from tests.factories import make_case
+
+ASSIGNED = ("assign_contact",)
+
+
+def _count(client, url: str) -> int:
+    client.get(url)  # session and content-type caches warm, as on a running server
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_inbox_queries_do_not_grow_with_cases_or_page_size(
+    client, coordinator, directory, settings, django_assert_max_num_queries
+):
+    make_case(steps=ASSIGNED, actor=coordinator)
+    client.force_login(coordinator)
+    url = reverse("staff-home")
+    few = _count(client, url)
+    for _ in range(6):
+        make_case(steps=ASSIGNED, actor=coordinator)
+    settings.INBOX_PAGE_SIZE = 3
+    with django_assert_max_num_queries(few):
+        client.get(url)
+    settings.INBOX_PAGE_SIZE = 100
+    with django_assert_max_num_queries(few):
+        client.get(url + "?q=matsvinn&state=all")
+    assert few <= 10
+
+
+def test_case_page_queries_are_constant_in_the_number_of_events(
+    client, coordinator, directory, django_assert_max_num_queries
+):
+    case = make_case(steps=(*ASSIGNED, "record_meeting"), actor=coordinator)
+    client.force_login(coordinator)
+    url = reverse("staff-case", args=[case.reference])
+    short = _count(client, url)
+    for n in range(25):
+        case_note_add(case=case, actor=coordinator, text=f"Anteckning {n}")
+    with django_assert_max_num_queries(short):
+        client.get(url)
+    assert short <= 10
+
+
+def test_case_page_of_a_new_case_stays_within_a_fixed_bound(client, coordinator, directory):
+    # A received case also renders the assignment form (directory and suggestions).
+    case = make_case()
+    client.force_login(coordinator)
+    assert _count(client, reverse("staff-case", args=[case.reference])) <= 12
