@@ -20,6 +20,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,6 +38,7 @@ from cases.serializers import (
     CaseEventSerializer,
     CaseSerializer,
     NoteSerializer,
+    QueryBooleanField,
     RequestCreatedSerializer,
     RequestSubmitSerializer,
     TrackSerializer,
@@ -51,6 +53,7 @@ from workflows.models import OPEN_STATES, State
 
 class ApiView(APIView):
     schema = ApiAutoSchema()
+    parser_classes = [JSONParser]  # one request format, exactly what the schema documents
 
 
 # --- Intake and tracking (no account) ---------------------------------------------------------
@@ -168,10 +171,8 @@ class CaseFilterSerializer(serializers.Serializer):
     municipality = serializers.CharField(required=False, help_text="Municipality code.")
     area = serializers.CharField(required=False, help_text="Area slug.")
     contact = serializers.CharField(required=False, help_text="Assigned contact's email.")
-    overdue = serializers.BooleanField(
+    overdue = QueryBooleanField(
         required=False,
-        default=None,
-        allow_null=True,
         help_text="true: open cases that have waited in their state longer than the limit.",
     )
     created_after = serializers.DateField(required=False, help_text="Created on or after.")
@@ -193,6 +194,18 @@ class CaseCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = ORDERINGS[DEFAULT_ORDERING]
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ValidationError({self.page_size_query_param: [gettext("A positive integer.")]})
+        return min(size, self.max_page_size)
 
     def get_ordering(self, request, queryset, view):
         return view.ordering
@@ -225,7 +238,7 @@ def _filter_cases(user, params: dict):
         qs = qs.filter(areas__slug=params["area"])
     if params.get("contact"):
         qs = qs.filter(contact__email__iexact=params["contact"])
-    if params.get("overdue") is not None:
+    if "overdue" in params:
         limit = timezone.now() - timedelta(days=selectors.WAITING_DAYS)
         overdue = {"state__in": OPEN_STATES, "state_changed_at__lt": limit}
         qs = qs.filter(**overdue) if params["overdue"] else qs.exclude(**overdue)
@@ -264,7 +277,8 @@ class CaseListView(ApiView, GenericAPIView):
         summary="Cases visible to you, filtered, searched and ordered",
     )
     def get(self, request: Request) -> Response:
-        params = CaseFilterSerializer(data=request.query_params)
+        # A plain dict, so `?state=` is checked like any value instead of read as "absent".
+        params = CaseFilterSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         self.ordering = ORDERINGS[params.validated_data["ordering"]]
         page = self.paginate_queryset(_filter_cases(request.user, params.validated_data))

@@ -138,6 +138,13 @@ class ApiAutoSchema(AutoSchema):
     request body), so a new endpoint is documented completely without per-view boilerplate.
     """
 
+    def get_auth(self):
+        auths = super().get_auth()
+        # Public reads (the directory) take a token or session but do not need one.
+        if self.method in getattr(self.view, "public_methods", ()) and {} not in auths:
+            auths.append({})
+        return auths
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         view = self.view

@@ -16,6 +16,49 @@ from cases.services.transitions import OUTCOMES
 from workflows.definition import STATE_HELP, TRANSITION_NAMES
 from workflows.models import State
 
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false only. DRF's BooleanField also takes 0, 1, "yes" and "on", which the
+    schema does not promise; accepting them would make the schema lie about what is valid."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class StrictCharField(serializers.CharField):
+    """Strings only: DRF's CharField turns 12 into "12", which the schema does not promise."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugField(serializers.SlugField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class QueryBooleanField(serializers.BooleanField):
+    """A query parameter that is exactly `true` or `false`."""
+
+    def to_internal_value(self, data):
+        if data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid", input=data)
+
+
 # API field name -> RequestForm field name, where they differ.
 _FORM_FIELD = {"forms": "collaboration_forms"}
 _API_FIELD = {v: k for k, v in _FORM_FIELD.items()} | {"__all__": "non_field_errors"}
@@ -24,36 +67,36 @@ _API_FIELD = {v: k for k, v in _FORM_FIELD.items()} | {"__all__": "non_field_err
 class RequestSubmitSerializer(serializers.Serializer):
     """A new request. Validated by `cases.forms.RequestForm`, exactly like the web form."""
 
-    municipality = serializers.CharField(help_text="Municipality code (kommunkod), e.g. 1490.")
-    requester_name = serializers.CharField()
-    requester_email = serializers.CharField()
-    requester_role = serializers.CharField()
-    requester_phone = serializers.CharField(required=False, allow_blank=True, default="")
-    title = serializers.CharField()
-    description = serializers.CharField()
+    municipality = StrictCharField(help_text="Municipality code (kommunkod), e.g. 1490.")
+    requester_name = StrictCharField()
+    requester_email = StrictCharField()
+    requester_role = StrictCharField()
+    requester_phone = StrictCharField(required=False, allow_blank=True, default="")
+    title = StrictCharField()
+    description = StrictCharField()
     areas = serializers.ListField(
-        child=serializers.CharField(),
+        child=StrictCharField(),
         required=False,
         default=list,
         help_text="Collaboration area slugs. At least one, unless `area_unknown` is true.",
     )
-    area_unknown = serializers.BooleanField(
+    area_unknown = StrictBooleanField(
         required=False, default=False, help_text="The requester does not know which area."
     )
     forms = serializers.ListField(
-        child=serializers.CharField(),
+        child=StrictCharField(),
         required=False,
         default=list,
         help_text="Preferred forms of collaboration (slugs).",
     )
-    timeframe = serializers.CharField(required=False, allow_blank=True, default="")
+    timeframe = StrictCharField(required=False, allow_blank=True, default="")
     language = serializers.ChoiceField(
         choices=[("sv", "Svenska"), ("en", "English")],
         required=False,
         default="sv",
         help_text="Language of the emails to the requester.",
     )
-    consent = serializers.BooleanField(
+    consent = StrictBooleanField(
         help_text="Consent to the processing of personal data; must be true."
     )
 
@@ -160,7 +203,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    text = serializers.CharField(help_text="The internal note; never shown to the requester.")
+    text = StrictCharField(help_text="The internal note; never shown to the requester.")
 
 
 # What the requester may see of each public event; everything else (internal notes, meeting
@@ -226,7 +269,7 @@ class TrackSerializer(serializers.ModelSerializer):
 
 
 class WithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
 
 
 # --- Transitions -----------------------------------------------------------------------------
@@ -264,19 +307,15 @@ class TransitionRequestSerializer(serializers.Serializer):
         min_value=1,
         help_text="The case version you acted on; a different current version gives 409.",
     )
-    contact = serializers.CharField(
-        required=False, help_text="assign_contact: contact person's email."
-    )
-    date = serializers.CharField(
-        required=False, help_text="record_meeting, start_workshop: YYYY-MM-DD."
-    )
-    notes = serializers.CharField(required=False, allow_blank=True)
-    purpose = serializers.CharField(required=False, allow_blank=True)
-    title = serializers.CharField(required=False, allow_blank=True)
-    summary = serializers.CharField(required=False, allow_blank=True)
+    contact = StrictCharField(required=False, help_text="assign_contact: contact person's email.")
+    date = StrictCharField(required=False, help_text="record_meeting, start_workshop: YYYY-MM-DD.")
+    notes = StrictCharField(required=False, allow_blank=True)
+    purpose = StrictCharField(required=False, allow_blank=True)
+    title = StrictCharField(required=False, allow_blank=True)
+    summary = StrictCharField(required=False, allow_blank=True)
     outcome = serializers.ChoiceField(choices=list(OUTCOMES), required=False)
-    reason = serializers.CharField(required=False, allow_blank=True)
-    note = serializers.CharField(
+    reason = StrictCharField(required=False, allow_blank=True)
+    note = StrictCharField(
         required=False, allow_blank=True, help_text="Optional internal note on any transition."
     )
 

@@ -209,6 +209,11 @@ CASE_REFERENCE_FORMAT = env.str("CASE_REFERENCE_FORMAT", default="{prefix}-{year
 CASE_REFERENCE_PREFIX = env.str("CASE_REFERENCE_PREFIX", default="AK")
 ORGANISATION_NAME = env.str("ORGANISATION_NAME", default="Högskolan i Borås")
 INBOX_PAGE_SIZE = 25
+# Signed action links in the assignment email (accept, hand back, "we have met") stop working
+# after this many days; any change to the case before that also makes them unusable.
+SIGNED_LINK_MAX_AGE_DAYS = _env("SIGNED_LINK_MAX_AGE_DAYS", env.int, 14)
+if SIGNED_LINK_MAX_AGE_DAYS < 1:
+    raise ImproperlyConfigured("Environment variable SIGNED_LINK_MAX_AGE_DAYS must be at least 1.")
 # BENCH_ENDPOINTS=1 adds /bench/ok, a bare view through the full stack: the benchmark's ceiling.
 BENCH_ENDPOINTS = _env("BENCH_ENDPOINTS", env.bool, False)
 

@@ -8,11 +8,19 @@ these rows, so an entry is retired with `"active": false`.
 from __future__ import annotations
 
 from django.core.validators import RegexValidator
+from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from cases.api_errors import ApiAutoSchema
+from cases.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+    StrictSlugField,
+)
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
 
 
@@ -24,8 +32,19 @@ class ReadOnlyOrAdministrator(BasePermission):
         return bool(user and user.is_authenticated and user.is_administrator)
 
 
-class MunicipalitySerializer(serializers.ModelSerializer):
-    code = serializers.CharField(
+class DirectorySerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+        models.SlugField: StrictSlugField,
+    }
+
+
+class MunicipalitySerializer(DirectorySerializer):
+    code = StrictCharField(
         max_length=4,
         validators=[RegexValidator(r"^\d{4}\Z", "Four digits (kommunkod).")],
         help_text="Kommunkod, four digits.",
@@ -44,7 +63,7 @@ class MunicipalitySerializer(serializers.ModelSerializer):
         return value
 
 
-class AreaSerializer(serializers.ModelSerializer):
+class AreaSerializer(DirectorySerializer):
     name = serializers.CharField(read_only=True, help_text="In the request's language.")
     description = serializers.CharField(read_only=True, help_text="In the request's language.")
 
@@ -62,7 +81,12 @@ class AreaSerializer(serializers.ModelSerializer):
         ]
 
 
-class CollaborationFormSerializer(serializers.ModelSerializer):
+# Explicit bounds (PositiveSmallIntegerField's range) keep the schema the same on every database.
+SMALL_INT = {"min_value": 0, "max_value": 32767}
+
+
+class CollaborationFormSerializer(DirectorySerializer):
+    lead_time_weeks = serializers.IntegerField(required=False, **SMALL_INT)
     name = serializers.CharField(read_only=True, help_text="In the request's language.")
     description = serializers.CharField(read_only=True, help_text="In the request's language.")
 
@@ -81,10 +105,25 @@ class CollaborationFormSerializer(serializers.ModelSerializer):
         ]
 
 
-class ContactPersonSerializer(serializers.ModelSerializer):
+class ContactPersonSerializer(DirectorySerializer):
     areas = serializers.SlugRelatedField(
         slug_field="slug", many=True, queryset=Area.objects.all(), required=False
     )
+    max_active_cases = serializers.IntegerField(required=False, **SMALL_INT)
+
+    def to_internal_value(self, data):
+        # DRF's many-related field takes any iterable, {} included; the schema says array.
+        if isinstance(data, dict) and "areas" in data and not isinstance(data["areas"], list):
+            raise serializers.ValidationError(
+                {
+                    "areas": [
+                        serializers.ListField.default_error_messages["not_a_list"].format(
+                            input_type=type(data["areas"]).__name__
+                        )
+                    ]
+                }
+            )
+        return super().to_internal_value(data)
 
     class Meta:
         model = ContactPerson
@@ -111,6 +150,7 @@ class DirectoryViewSet(
     viewsets.GenericViewSet,
 ):
     schema = ApiAutoSchema()
+    parser_classes = [JSONParser]
     permission_classes = [ReadOnlyOrAdministrator]
     pagination_class = None
     public_methods = ("GET",)
