@@ -11,21 +11,35 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
-class BilingualName(models.Model):
+def _in_language(swedish: str, english: str) -> str:
+    """English where the interface is English and a text exists; Swedish otherwise."""
+    return english if english and (get_language() or "sv").startswith("en") else swedish
+
+
+class CatalogueEntry(models.Model):
+    """An area or form of collaboration: a slug and bilingual name and description."""
+
+    slug = models.SlugField(unique=True)
     name_sv = models.CharField(_("name (Swedish)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    description_sv = models.TextField(_("description (Swedish)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         abstract = True
-
-    @property
-    def name(self) -> str:
-        if (get_language() or "sv").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_sv
+        ordering = ["name_sv"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def name(self) -> str:
+        return _in_language(self.name_sv, self.name_en)
+
+    @property
+    def description(self) -> str:
+        return _in_language(self.description_sv, self.description_en)
 
 
 class Municipality(models.Model):
@@ -44,41 +58,18 @@ class Municipality(models.Model):
         return self.name
 
 
-class Area(BilingualName):
-    slug = models.SlugField(unique=True)
-    description_sv = models.TextField(_("description (Swedish)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["name_sv"]
+class Area(CatalogueEntry):
+    class Meta(CatalogueEntry.Meta):
         verbose_name = _("collaboration area")
         verbose_name_plural = _("collaboration areas")
 
-    @property
-    def description(self) -> str:
-        if (get_language() or "sv").startswith("en") and self.description_en:
-            return self.description_en
-        return self.description_sv
 
-
-class CollaborationForm(BilingualName):
-    slug = models.SlugField(unique=True)
+class CollaborationForm(CatalogueEntry):
     lead_time_weeks = models.PositiveSmallIntegerField(_("lead time (weeks)"), default=0)
-    description_sv = models.TextField(_("description (Swedish)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    active = models.BooleanField(_("active"), default=True)
 
-    class Meta:
-        ordering = ["name_sv"]
+    class Meta(CatalogueEntry.Meta):
         verbose_name = _("form of collaboration")
         verbose_name_plural = _("forms of collaboration")
-
-    @property
-    def description(self) -> str:
-        if (get_language() or "sv").startswith("en") and self.description_en:
-            return self.description_en
-        return self.description_sv
 
 
 class ContactPerson(models.Model):
