@@ -38,3 +38,34 @@ class CaseConflict(CaseError):
     status = 409
     code = "conflict"
     default_message = _("The case was changed by someone else meanwhile. Reload and try again.")
+
+
+class LinkInvalid(CaseError):
+    """Tampered, truncated, or made for another action: the signature does not hold."""
+
+    status = 400
+    code = "link_invalid"
+    default_message = _(
+        "This link is not valid. Check that you opened the whole link from the email. "
+        "Nothing was changed."
+    )
+
+
+class LinkExpired(CaseError):
+    status = 410
+    code = "link_expired"
+    default_message = _(
+        "This link has expired. Nothing was changed. Open the case in Samverka or ask a "
+        "coordinator."
+    )
+
+
+class LinkUsed(CaseError):
+    """Used already, or the case changed since the email (another step, another contact)."""
+
+    status = 410
+    code = "link_used"
+    default_message = _(
+        "This link has already been used, or the case has changed since the email was sent. "
+        "Nothing was changed."
+    )

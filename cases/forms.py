@@ -141,6 +141,19 @@ class TransitionForm(forms.Form):
         )
 
 
+class LinkActionForm(TransitionForm):
+    """The fields of one transition, for a contact person acting through a signed email link.
+
+    No version (the link carries it) and no internal note: only what the step needs.
+    """
+
+    def __init__(self, *args, spec: TransitionSpec, **kwargs):
+        super().__init__(*args, spec=spec, **kwargs)
+        self.prefix = None
+        del self.fields["version"]
+        del self.fields["note"]
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}))
 

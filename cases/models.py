@@ -101,6 +101,7 @@ class EventKind(models.TextChoices):
     TRANSITION = "transition", _("State changed")
     NOTE = "note", _("Internal note")
     DATE_PLANNED = "date_planned", _("Meeting planned")
+    ACCEPTED = "accepted", _("Accepted by the contact person")
 
 
 class CaseEvent(models.Model):
@@ -114,7 +115,8 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # "requester" or "system" when there is no staff user behind the event.
+    # "requester", "contact_link" (a signed email link; data["by_contact"] names the person) or
+    # "" (the system) when there is no staff user behind the event.
     actor_label = models.CharField(max_length=40, blank=True)
     data = models.JSONField(default=dict, blank=True)
     # Public events are shown to the requester on the tracking page; notes never are.

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext, override
 
+from accounts.models import Role, User
 from cases.models import Case, CaseEvent
+from directory.models import ContactPerson
 from notifications.services import message_queue
 from workflows.definition import TransitionSpec
 
@@ -61,7 +63,49 @@ def case_transitioned(*, case: Case, event: CaseEvent, spec: TransitionSpec) -> 
             case_id=case.pk,
             recipient=contact.email,
             template="assigned",
-            context={"case": case, "contact": contact, "case_url": staff_case_url(case)},
+            context={
+                "case": case,
+                "contact": contact,
+                "case_url": staff_case_url(case),
+                "links": action_links(case=case, contact=contact),
+                "link_days": settings.SIGNED_LINK_MAX_AGE_DAYS,
+            },
             language=language,
+            reason=reason,
+            sensitive=True,  # the action links speak for the contact: erased once delivered
+        )
+    if spec.name == "hand_back":
+        handed_back(case=case, event=event)
+
+
+def action_links(*, case: Case, contact: ContactPerson) -> dict[str, str]:
+    """Signed links for the contact person: accept, decline (hand back), "we have met"."""
+    # Imported here: cases.services imports this module, so a top-level import would be a cycle.
+    from cases.services.links import PURPOSES, case_link_token
+
+    return {
+        purpose: settings.SITE_URL
+        + reverse(
+            "case-link",
+            args=[purpose, case_link_token(case=case, contact=contact, purpose=purpose)],
+        )
+        for purpose in PURPOSES
+    }
+
+
+def handed_back(*, case: Case, event: CaseEvent) -> None:
+    """Tell the coordinators that a contact person gave a case back, with the reason."""
+    coordinators = User.objects.filter(is_active=True, role=Role.COORDINATOR).exclude(email="")
+    with override("sv"):
+        reason = gettext("You are a coordinator and a case returned to the inbox.")
+    for user in coordinators:
+        message_queue(
+            key=f"handed_back:{event.pk}:{user.pk}",
+            kind="handed_back",
+            case_id=case.pk,
+            recipient=user.email,
+            template="handed_back",
+            context={"case": case, "event": event, "case_url": staff_case_url(case)},
+            language="sv",
             reason=reason,
         )

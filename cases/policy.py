@@ -3,6 +3,8 @@
 - anonymous: submit, read the public directory;
 - requester (tracking token holder): that one case (checked by the caller who holds the token);
 - contact person: cases assigned to them now (act) and before (read);
+- signed email link (cases.services.links): the contact person's own steps on that one case,
+  while they are still its contact person, even without a login;
 - coordinator and administrator: every case;
 - registrar: read every case.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from cases.models import Case, CaseAssignment
+from directory.models import ContactPerson
 from workflows.definition import TransitionSpec
 from workflows.models import ASSIGNED, COORDINATOR, REQUESTER
 
@@ -60,9 +63,28 @@ def can_act_on_case(user, case: Case) -> bool:
     return user.is_coordinator or is_assigned_contact(user, case)
 
 
-def can_transition(user, case: Case, spec: TransitionSpec, *, requester: bool = False) -> bool:
+def can_act_via_link(contact: ContactPerson | None, case: Case) -> bool:
+    """A signed email link speaks for the contact person it was sent to, while still assigned.
+
+    The link itself is the authority (the contact may have no login), so it grants exactly the
+    contact person's own steps; the link's signature, age and case version are checked by
+    `cases.services.links` before this.
+    """
+    return contact is not None and case.contact_id == contact.pk
+
+
+def can_transition(
+    user,
+    case: Case,
+    spec: TransitionSpec,
+    *,
+    requester: bool = False,
+    via_link_contact: ContactPerson | None = None,
+) -> bool:
     if requester:
         return REQUESTER in spec.actors
+    if via_link_contact is not None:
+        return ASSIGNED in spec.actors and can_act_via_link(via_link_contact, case)
     if not (user and user.is_authenticated and user.is_active):
         return False
     if COORDINATOR in spec.actors and user.is_coordinator:

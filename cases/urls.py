@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import public, staff
+from cases.views import links, public, staff
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("requests/receipt/", public.receipt, name="receipt"),
     path("track/<str:token>/", public.track, name="track"),
     path("track/<str:token>/withdraw/", public.track_withdraw, name="track-withdraw"),
+    path("act/<str:purpose>/<str:token>/", links.case_link_view, name="case-link"),
     path("privacy/", public.privacy, name="privacy"),
     path("accessibility/", public.accessibility, name="accessibility"),
     path("staff/", staff.inbox, name="staff-home"),

@@ -29,6 +29,7 @@ class TransitionSpec:
 # The order in which transitions are offered and listed.
 TRANSITION_NAMES = (
     "assign_contact",
+    "hand_back",
     "record_meeting",
     "start_workshop",
     "start_project",

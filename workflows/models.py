@@ -64,6 +64,21 @@ class CaseWorkflow(FSMModelMixin, models.Model):
     @transition(
         field=state,
         source=State.CONTACT_ASSIGNED,
+        target=State.RECEIVED,
+        custom={
+            "label": _("Hand back to the coordinators"),
+            "actors": (ASSIGNED,),
+            "fields": ("reason",),
+            # Internal: the requester still waits for a contact person, as in "received".
+            "public": False,
+        },
+    )
+    def hand_back(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.CONTACT_ASSIGNED,
         target=State.MEETING_HELD,
         custom={
             "label": _("Record meeting"),

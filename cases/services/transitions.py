@@ -18,6 +18,8 @@ from directory.models import ContactPerson
 from workflows.definition import TransitionSpec, transitions
 
 TEXT_MAX_LENGTH = 10_000
+# actor_label of events done through a signed email link; data["by_contact"] names the person.
+LINK_ACTOR_LABEL = "contact_link"
 OUTCOMES = {
     "completed": _("Completed"),
     "no_match": _("No match"),
@@ -87,9 +89,14 @@ def case_transition(
     actor=None,
     data: dict | None = None,
     requester: bool = False,
+    via_link_contact: ContactPerson | None = None,
     expected_version: int | None = None,
 ) -> Case:
     """Perform transition `name` on `case` and return the updated case.
+
+    `via_link_contact` is set when the contact person acts through a signed email link
+    (cases.services.links): there is no user then, and the policy lets the link speak for the
+    contact person it was sent to.
 
     1. Validate the fields the transition needs (400 on error).
     2. In one transaction, lock the case row; a version other than `expected_version` means
@@ -109,7 +116,9 @@ def case_transition(
         )
         if expected_version is not None and locked.version != expected_version:
             raise CaseConflict()
-        if not policy.can_transition(actor, locked, spec, requester=requester):
+        if not policy.can_transition(
+            actor, locked, spec, requester=requester, via_link_contact=via_link_contact
+        ):
             raise ActionForbidden()
         if not can_proceed(getattr(locked, name)):
             raise TransitionNotAllowed()
@@ -127,6 +136,16 @@ def case_transition(
                     ended_at=now
                 )
             CaseAssignment.objects.create(case=locked, contact=locked.contact)
+        if name == "hand_back":
+            # Back to the coordinators' queue: nobody is assigned, the assignment ends (the
+            # former contact keeps read access through it), and the event names who gave it back.
+            event_data.update(
+                contact_id=previous_contact.pk,
+                contact_name=previous_contact.name,
+                contact_email=previous_contact.email,
+            )
+            locked.contact = None
+            CaseAssignment.objects.filter(case=locked, ended_at__isnull=True).update(ended_at=now)
         if name == "start_workshop" and cleaned["date"] >= timezone.localdate():
             locked.planned_date = cleaned["date"]
         locked.version += 1
@@ -143,6 +162,12 @@ def case_transition(
             ]
         )
         reminder_reset(case=locked, now=now)
+        actor_label = ""
+        if requester:
+            actor_label = "requester"
+        elif via_link_contact is not None:
+            actor_label = LINK_ACTOR_LABEL
+            event_data["by_contact"] = via_link_contact.name
         event = CaseEvent.objects.create(
             case=locked,
             kind=EventKind.TRANSITION,
@@ -150,7 +175,7 @@ def case_transition(
             from_state=from_state,
             to_state=locked.state,
             actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_label="requester" if requester else "",
+            actor_label=actor_label,
             data=event_data,
             public=spec.public,
         )

@@ -39,4 +39,8 @@ def actor_name(event) -> str:
         return event.actor.get_full_name() or event.actor.email
     if event.actor_label == "requester":
         return _("Requester")
+    if event.actor_label == "contact_link":
+        return _("%(name)s (contact person, via email link)") % {
+            "name": event.data.get("by_contact", "")
+        }
     return _("System")

@@ -24,6 +24,7 @@ PATH_TO = {
 # The process as the issue states it: transition -> (source states, target state).
 PROCESS = {
     "assign_contact": ({"received", "contact_assigned"}, "contact_assigned"),
+    "hand_back": ({"contact_assigned"}, "received"),
     "record_meeting": ({"contact_assigned"}, "meeting_held"),
     "start_workshop": ({"meeting_held"}, "workshop"),
     "start_project": ({"meeting_held", "workshop"}, "project"),
@@ -36,6 +37,7 @@ PROCESS = {
 # Who may perform each transition.
 ALLOWED_ROLES = {
     "assign_contact": {"coordinator", "admin"},
+    "hand_back": {"assigned_contact"},
     "record_meeting": {"coordinator", "admin", "assigned_contact"},
     "start_workshop": {"coordinator", "admin", "assigned_contact"},
     "start_project": {"coordinator", "admin", "assigned_contact"},
@@ -58,6 +60,7 @@ ROLES = (
 # contact" is a meaningful role for every transition.
 STATE_WITH_CONTACT = {
     "assign_contact": "contact_assigned",
+    "hand_back": "contact_assigned",
     "record_meeting": "contact_assigned",
     "start_workshop": "meeting_held",
     "start_project": "workshop",
@@ -69,6 +72,7 @@ STATE_WITH_CONTACT = {
 
 PAYLOAD = {
     "assign_contact": {"contact": "johan.ek@hb.example"},
+    "hand_back": {"reason": "Jag har inte tid i vår."},
     "record_meeting": {"date": "2026-01-20", "notes": "Vi träffades i Tranemo."},
     "start_workshop": {"date": "2026-03-01", "purpose": "Skissa projektet."},
     "start_project": {"title": "Matsvinn 2.0", "summary": "Studenter mäter svinnet."},
@@ -150,11 +154,13 @@ def test_each_transition_is_performed_only_by_the_roles_allowed_to(
 @pytest.mark.parametrize("state", list(PATH_TO))
 @pytest.mark.parametrize("name", list(PROCESS))
 def test_each_transition_is_possible_only_from_its_source_states(
-    name, state, coordinator, contact_a
+    name, state, coordinator, contact_a, contact_user_a
 ):
     case = case_in(state, coordinator=coordinator, contact=contact_a)
     sources, target = PROCESS[name]
     role_kwargs = {"requester": True} if name == "withdraw" else {"actor": coordinator}
+    if name == "hand_back":
+        role_kwargs = {"actor": contact_user_a}
     events_before = CaseEvent.objects.filter(case=case).count()
 
     if state in sources:
@@ -162,9 +168,11 @@ def test_each_transition_is_possible_only_from_its_source_states(
         assert updated.state == target
         assert CaseEvent.objects.filter(case=case).count() == events_before + 1
     else:
-        with pytest.raises(TransitionNotAllowed) as refused:
+        # With nobody assigned, nobody may hand back: the policy answers before the state machine.
+        refusal = ActionForbidden if name == "hand_back" and not case.contact_id else None
+        with pytest.raises(refusal or TransitionNotAllowed) as refused:
             case_transition(case=case, name=name, data=PAYLOAD[name], **role_kwargs)
-        assert refused.value.status == 409
+        assert refused.value.status == (403 if refusal else 409)
         assert Case.objects.get(pk=case.pk).state == state
         assert CaseEvent.objects.filter(case=case).count() == events_before
 

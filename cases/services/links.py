@@ -1,0 +1,157 @@
+"""Signed action links in the assignment email: the contact person acts without logging in.
+
+A link is the authority for one action on one case by one contact person (who may have no
+login). Its token carries the case id, contact id, purpose and case version, signed with
+Django's TimestampSigner (`signing.dumps`) and a salt per purpose:
+
+- a token made for one purpose does not verify for another (the salt differs), and tampering
+  breaks the signature: 400;
+- it expires after SIGNED_LINK_MAX_AGE_DAYS: 410;
+- it is single use: every transition bumps the case version, so the link of a step that was
+  taken, and every link sent before any other step or reassignment, no longer matches: 410.
+  Accepting changes no state and so no version; its link is spent by its own event instead,
+  which leaves the "hand back" and "we have met" links of the same email usable.
+
+GET only reads (`case_link_read`); the writes below re-check the link under the case's row lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+
+from cases import policy
+from cases.errors import (
+    ActionForbidden,
+    CaseConflict,
+    LinkExpired,
+    LinkInvalid,
+    LinkUsed,
+    TransitionNotAllowed,
+)
+from cases.models import Case, CaseEvent, EventKind
+from cases.services.reminders import reminder_reset
+from cases.services.transitions import LINK_ACTOR_LABEL, case_transition
+from directory.models import ContactPerson
+
+ACCEPT = "accept"
+DECLINE = "decline"
+MEET = "meet"
+# Purpose -> the transition it performs (accepting only records an event).
+PURPOSES: dict[str, str | None] = {ACCEPT: None, DECLINE: "hand_back", MEET: "record_meeting"}
+
+
+def _salt(purpose: str) -> str:
+    return f"samverka.cases.link.{purpose}"
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    purpose: str
+    case: Case
+    contact: ContactPerson
+    version: int
+
+    @property
+    def transition(self) -> str | None:
+        return PURPOSES[self.purpose]
+
+
+def case_link_token(*, case: Case, contact: ContactPerson, purpose: str) -> str:
+    """The token for `purpose` on `case` as it is now (its current version)."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"Unknown link purpose: {purpose}")
+    payload = {"case": case.pk, "contact": contact.pk, "purpose": purpose, "v": case.version}
+    return signing.dumps(payload, salt=_salt(purpose))
+
+
+def _accepted(case: Case, contact_id: int, version: int) -> bool:
+    return CaseEvent.objects.filter(
+        case=case, kind=EventKind.ACCEPTED, data__contact_id=contact_id, data__version=version
+    ).exists()
+
+
+def _check_current(*, case: Case, contact: ContactPerson, purpose: str, version: int) -> None:
+    if case.version != version or not policy.can_act_via_link(contact, case):
+        raise LinkUsed()
+    if purpose == ACCEPT and _accepted(case, contact.pk, version):
+        raise LinkUsed()
+
+
+def case_link_read(*, token: str, purpose: str) -> CaseLink:
+    """Check a link for `purpose`; raises LinkInvalid (400), LinkExpired or LinkUsed (410)."""
+    if purpose not in PURPOSES:
+        raise LinkInvalid()
+    max_age = timedelta(days=settings.SIGNED_LINK_MAX_AGE_DAYS)
+    try:
+        payload = signing.loads(token, salt=_salt(purpose), max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise LinkExpired() from exc
+    except signing.BadSignature as exc:
+        raise LinkInvalid() from exc
+    if not (
+        isinstance(payload, dict)
+        and payload.get("purpose") == purpose
+        and all(isinstance(payload.get(k), int) for k in ("case", "contact", "v"))
+    ):
+        raise LinkInvalid()
+    case = Case.objects.select_related("contact", "municipality").filter(pk=payload["case"]).first()
+    contact = ContactPerson.objects.filter(pk=payload["contact"]).first()
+    if case is None or contact is None:
+        raise LinkUsed()
+    _check_current(case=case, contact=contact, purpose=purpose, version=payload["v"])
+    return CaseLink(purpose=purpose, case=case, contact=contact, version=payload["v"])
+
+
+def case_accept_by_link(*, link: CaseLink) -> CaseEvent:
+    """Record that the contact person accepts the case: an event on the timeline, no new state.
+
+    Counts as activity (the reminder clock starts again). Checked again under the row lock, so
+    two clicks at once record one acceptance and the other gets LinkUsed.
+    """
+    if link.purpose != ACCEPT:
+        raise LinkInvalid()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update(of=("self",)).get(pk=link.case.pk)
+        _check_current(case=locked, contact=link.contact, purpose=ACCEPT, version=link.version)
+        now = timezone.now()
+        Case.objects.filter(pk=locked.pk).update(last_activity_at=now)
+        locked.last_activity_at = now
+        reminder_reset(case=locked, now=now)
+        return CaseEvent.objects.create(
+            case=locked,
+            kind=EventKind.ACCEPTED,
+            actor_label=LINK_ACTOR_LABEL,
+            data={
+                "by_contact": link.contact.name,
+                "contact_id": link.contact.pk,
+                "version": link.version,
+            },
+            public=False,
+        )
+
+
+def case_transition_by_link(*, link: CaseLink, data: dict) -> Case:
+    """Perform the link's transition (hand back, record meeting) through the one service.
+
+    The link's version is the expected version, so a case changed since the email refuses the
+    step; that and a contact no longer assigned show as a spent link, not as a conflict.
+    Invalid fields raise CaseValidationError as for any transition.
+    """
+    if link.transition is None:
+        raise LinkInvalid()
+    try:
+        return case_transition(
+            case=link.case,
+            name=link.transition,
+            data=data,
+            via_link_contact=link.contact,
+            expected_version=link.version,
+        )
+    except (CaseConflict, ActionForbidden, TransitionNotAllowed) as exc:
+        raise LinkUsed() from exc
