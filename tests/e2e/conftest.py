@@ -13,10 +13,6 @@ import pytest
 
 from tests.conftest import REQUIRE_SERVICES
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
-# browser steps are still plain synchronous calls, so Django's async-safety guard does not apply.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -36,8 +32,18 @@ def chromium_path() -> str | None:
     return next((c for c in candidates if c and os.path.exists(c)), None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; the ORM calls these tests make
+    between browser steps are still plain synchronous calls, so Django's async-safety guard does
+    not apply. Only for the browser tests (this folder)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
 def browser():
+    # One browser per test: Playwright's event loop stops with it, so the tests after these
+    # (the rest of the suite) run without a loop in their thread.
     path = chromium_path()
     if path is None:
         if REQUIRE_SERVICES:
