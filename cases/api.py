@@ -341,7 +341,7 @@ def _transition_fields(spec: TransitionSpec) -> list[dict]:
     for name in (*spec.fields, "note"):
         field = {
             "name": name,
-            "label": str(FIELD_LABELS[name]),
+            "label": str(FIELD_LABELS.get(name, name)),
             "required": name in spec.required,
             "type": FIELD_TYPES.get(name, "string"),
         }
