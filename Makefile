@@ -32,7 +32,7 @@ test: lint
 	$(BIN)/pytest
 
 messages: install
-	$(BIN)/python manage.py makemessages -l sv --no-obsolete --ignore=.venv --ignore=var
+	$(BIN)/python manage.py makemessages -l sv --no-obsolete --ignore=.venv --ignore=var --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 bench: install

@@ -44,3 +44,8 @@ def actor_name(event) -> str:
             "name": event.data.get("by_contact", "")
         }
     return _("System")
+
+
+@register.filter
+def without_final_period(value) -> str:
+    return str(value).rstrip(".")

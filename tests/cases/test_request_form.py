@@ -221,7 +221,8 @@ def test_html_in_every_text_field_is_escaped_on_every_page(
 
 
 def test_form_in_english_interface_records_english_as_the_case_language(client, directory):
-    response = client.post(URL, valid_post(), HTTP_ACCEPT_LANGUAGE="en")
+    client.post("/i18n/setlang/", {"language": "en", "next": URL})
+    response = client.post(URL, valid_post())
 
     assert response.status_code == 302
     assert Case.objects.get().language == "en"
@@ -240,3 +241,10 @@ def test_receipt_page_without_a_submission_goes_back_to_the_form(client, directo
 
     assert response.status_code == 302
     assert response["Location"] == URL
+
+
+def test_interface_is_swedish_even_when_the_browser_prefers_english(client, directory):
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
+
+    assert 'lang="sv"' in page
+    assert "Skicka" in page
