@@ -61,7 +61,8 @@ def inbox(request):
     )
 
 
-def _render_case(request, case, forms=None, note_form=None, date_form=None, status=200):
+def _render_case(request, case, forms=None, status=200):
+    """The case page; `forms` holds bound forms with errors, by transition name, "note" or "date"."""
     available = [
         spec
         for spec in transitions_from(case.state)
@@ -81,8 +82,8 @@ def _render_case(request, case, forms=None, note_form=None, date_form=None, stat
             "transition_forms": transition_forms,
             "can_act": policy.can_act_on_case(request.user, case),
             "open_states": OPEN_STATES,
-            "note_form": note_form or NoteForm(),
-            "date_form": date_form or DatePlanForm(initial={"date": case.planned_date}),
+            "note_form": forms.get("note") or NoteForm(),
+            "date_form": forms.get("date") or DatePlanForm(initial={"date": case.planned_date}),
             "suggestions": suggest_contacts(case)
             if request.user.is_coordinator and any(s.name == "assign_contact" for s in available)
             else [],
@@ -96,6 +97,25 @@ def case_detail(request, reference: str):
     return _render_case(request, _case_or_404(request.user, reference))
 
 
+def _act(request, case, action, *, form, form_key: str, success: str):
+    """Run a case service for a staff form: errors go onto the form or into a message."""
+    try:
+        action()
+    except CaseValidationError as exc:
+        form.is_valid()
+        for field, errors in exc.fields.items():
+            for error in errors:
+                if error not in form.errors.get(field, []):
+                    form.add_error(field if field in form.fields else None, error)
+        return _render_case(request, case, forms={form_key: form}, status=400)
+    except CaseError as exc:
+        messages.error(request, str(exc.message))
+        case.refresh_from_db()
+        return _render_case(request, case, status=exc.status)
+    messages.success(request, success)
+    return redirect("staff-case", reference=case.reference)
+
+
 @login_required
 @require_POST
 def case_transition_view(request, reference: str, name: str):
@@ -106,26 +126,20 @@ def case_transition_view(request, reference: str, name: str):
     form = TransitionForm(request.POST, spec=spec)
     data = {key: form.data.get(f"{spec.name}-{key}", "") for key in (*spec.fields, "note")}
     version = form.data.get(f"{spec.name}-version", "")
-    try:
-        case_transition(
+    return _act(
+        request,
+        case,
+        lambda: case_transition(
             case=case,
             name=name,
             actor=request.user,
             data=data,
             expected_version=int(version) if version.isdigit() else None,
-        )
-    except CaseValidationError as exc:
-        form.is_valid()
-        for field, errors in exc.fields.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-        return _render_case(request, case, forms={name: form}, status=400)
-    except CaseError as exc:
-        messages.error(request, str(exc.message))
-        case.refresh_from_db()
-        return _render_case(request, case, status=exc.status)
-    messages.success(request, _("Done: %(step)s.") % {"step": spec.label})
-    return redirect("staff-case", reference=case.reference)
+        ),
+        form=form,
+        form_key=name,
+        success=_("Done: %(step)s.") % {"step": spec.label},
+    )
 
 
 @login_required
@@ -133,18 +147,14 @@ def case_transition_view(request, reference: str, name: str):
 def case_note_view(request, reference: str):
     case = _case_or_404(request.user, reference)
     form = NoteForm(request.POST)
-    try:
-        case_note_add(case=case, actor=request.user, text=form.data.get("text", ""))
-    except CaseValidationError as exc:
-        form.is_valid()
-        for error in exc.fields.get("text", []):
-            form.add_error("text", error)
-        return _render_case(request, case, note_form=form, status=400)
-    except CaseError as exc:
-        messages.error(request, str(exc.message))
-        return _render_case(request, case, status=exc.status)
-    messages.success(request, _("The note was added."))
-    return redirect("staff-case", reference=case.reference)
+    return _act(
+        request,
+        case,
+        lambda: case_note_add(case=case, actor=request.user, text=form.data.get("text", "")),
+        form=form,
+        form_key="note",
+        success=_("The note was added."),
+    )
 
 
 @login_required
@@ -152,18 +162,11 @@ def case_note_view(request, reference: str):
 def case_date_view(request, reference: str):
     case = _case_or_404(request.user, reference)
     form = DatePlanForm(request.POST)
-    try:
-        case_date_plan(case=case, actor=request.user, date=form.data.get("date", ""))
-    except CaseValidationError as exc:
-        form.is_valid()
-        for error in exc.fields.get("date", []):
-            if error not in form.errors.get("date", []):
-                form.add_error("date", error)
-        return _render_case(request, case, date_form=form, status=400)
-    except CaseError as exc:
-        messages.error(request, str(exc.message))
-        return _render_case(request, case, status=exc.status)
-    messages.success(
-        request, _("The meeting date was saved. Both sides are reminded the day before.")
+    return _act(
+        request,
+        case,
+        lambda: case_date_plan(case=case, actor=request.user, date=form.data.get("date", "")),
+        form=form,
+        form_key="date",
+        success=_("The meeting date was saved. Both sides are reminded the day before."),
     )
-    return redirect("staff-case", reference=case.reference)
