@@ -47,6 +47,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?lang=en", application)
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
+    database=None,  # no .hypothesis/ folder in the work tree
 )
 def test_api_conforms_to_its_schema_as_administrator(case, world):
     cache.clear()  # the submission throttle must not turn fuzzing into 429s
@@ -60,6 +61,7 @@ def test_api_conforms_to_its_schema_as_administrator(case, world):
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
+    database=None,  # no .hypothesis/ folder in the work tree
 )
 def test_api_conforms_to_its_schema_anonymously(case, world):
     cache.clear()
