@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, gettext_noop, override
 
 from accounts.models import Role, User
 from cases.models import Case, CaseEvent
@@ -22,9 +22,14 @@ def staff_case_url(case: Case) -> str:
     return settings.SITE_URL + reverse("staff-case", args=[case.reference])
 
 
+def reason_in(language: str, text: str, **values) -> str:
+    """Why an email was sent, in the recipient's language. Mark `text` with gettext_noop."""
+    with override(language):
+        return gettext(text) % values if values else gettext(text)
+
+
 def request_received(*, case: Case, token: str) -> None:
-    with override(case.language):
-        reason = gettext("You submitted a collaboration request.")
+    reason = reason_in(case.language, gettext_noop("You submitted a collaboration request."))
     message_queue(
         key=f"receipt:{case.pk}",
         kind="receipt",
@@ -40,8 +45,9 @@ def request_received(*, case: Case, token: str) -> None:
 
 def case_transitioned(*, case: Case, event: CaseEvent, spec: TransitionSpec) -> None:
     if spec.public and event.actor_label != "requester":
-        with override(case.language):
-            reason = gettext("The state of your collaboration request changed.")
+        reason = reason_in(
+            case.language, gettext_noop("The state of your collaboration request changed.")
+        )
         message_queue(
             key=f"status:{event.pk}",
             kind="status",
@@ -54,9 +60,10 @@ def case_transitioned(*, case: Case, event: CaseEvent, spec: TransitionSpec) -> 
         )
     if spec.name == "assign_contact":
         contact = case.contact
-        language = "sv" if "sv" in contact.language_list else "en"
-        with override(language):
-            reason = gettext("You were assigned as contact person for a case.")
+        language = contact.email_language
+        reason = reason_in(
+            language, gettext_noop("You were assigned as contact person for a case.")
+        )
         message_queue(
             key=f"assigned:{event.pk}:{contact.pk}",
             kind="assigned",
@@ -96,8 +103,9 @@ def action_links(*, case: Case, contact: ContactPerson) -> dict[str, str]:
 def handed_back(*, case: Case, event: CaseEvent) -> None:
     """Tell the coordinators that a contact person gave a case back, with the reason."""
     coordinators = User.objects.filter(is_active=True, role=Role.COORDINATOR).exclude(email="")
-    with override("sv"):
-        reason = gettext("You are a coordinator and a case returned to the inbox.")
+    reason = reason_in(
+        "sv", gettext_noop("You are a coordinator and a case returned to the inbox.")
+    )
     for user in coordinators:
         message_queue(
             key=f"handed_back:{event.pk}:{user.pk}",

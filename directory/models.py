@@ -108,5 +108,9 @@ class ContactPerson(models.Model):
         return [k.strip() for k in self.keywords.split(";") if k.strip()]
 
     @property
+    def email_language(self) -> str:
+        return "sv" if "sv" in self.language_list else "en"
+
+    @property
     def language_list(self) -> list[str]:
         return [x.strip() for x in self.languages.replace(",", ";").split(";") if x.strip()]

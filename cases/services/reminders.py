@@ -20,11 +20,11 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
 from cases.models import Case, CaseEvent
-from cases.notify import staff_case_url
+from cases.notify import reason_in, staff_case_url
 from notifications.models import OutboxMessage
 from notifications.services import MessageSpec, messages_queue_bulk, register_still_wanted
 from workflows import calendar
@@ -71,17 +71,11 @@ def _coordinators() -> list[_Recipient]:
 def _contact(case: Case) -> list[_Recipient]:
     if case.contact is None:
         return []
-    language = "sv" if "sv" in case.contact.language_list else "en"
-    return [_Recipient(case.contact.email, language, "contact")]
+    return [_Recipient(case.contact.email, case.contact.email_language, "contact")]
 
 
 def _requester(case: Case) -> list[_Recipient]:
     return [_Recipient(case.requester_email, case.language, "requester")]
-
-
-def _reason(recipient: _Recipient, text: str, **values) -> str:
-    with override(recipient.language):
-        return gettext(text) % values
 
 
 def _spec(case, rule, due, recipient, template, reason, context) -> MessageSpec:
@@ -133,10 +127,12 @@ def _waiting_batch(now, rules, coordinators, batch_size) -> tuple[int, list[str]
                 recipients += coordinators
             days = rule.after_working_days
             for r in recipients:
-                reason = _reason(
-                    r,
-                    "The case has waited %(days)s working days or more in the state "
-                    "“%(state)s”, and this is reminder %(count)s.",
+                reason = reason_in(
+                    r.language,
+                    gettext_noop(
+                        "The case has waited %(days)s working days or more in the state "
+                        "“%(state)s”, and this is reminder %(count)s."
+                    ),
                     days=days,
                     state=case.get_state_display(),
                     count=case.reminder_count,
@@ -176,9 +172,9 @@ def _date_batch(now, rule, batch_size) -> tuple[int, list[str]]:
                 _requester(case) if rule.notify_requester else []
             )
             for r in recipients:
-                reason = _reason(
-                    r,
-                    "A meeting about case %(ref)s is planned for %(date)s.",
+                reason = reason_in(
+                    r.language,
+                    gettext_noop("A meeting about case %(ref)s is planned for %(date)s."),
                     ref=case.reference,
                     date=case.planned_date.isoformat(),
                 )
@@ -257,7 +253,9 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
         return 0
     specs = []
     for r in _coordinators():
-        reason = _reason(r, "You are a coordinator and get a summary each working day.")
+        reason = reason_in(
+            r.language, gettext_noop("You are a coordinator and get a summary each working day.")
+        )
         specs.append(
             MessageSpec(
                 key=f"digest:{today.isoformat()}:{r.email}",
