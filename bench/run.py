@@ -12,6 +12,7 @@ Environment (all optional):
   BENCH_DELIVERY (2000)       outbox messages per delivery run
   BENCH_DELIVERY_PROCESSES (1,2)  Celery worker processes, one delivery run each
   BENCH_CONTACTS (5000)       contact persons in the seeded directory
+  BENCH_SCENARIOS             comma-separated web scenarios to run (default all; "none")
   BENCH_OUT (bench/results)   where <date>-<cases>.json/.md go
 
 Steps:
@@ -63,6 +64,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PORT = int(os.environ.get("BENCH_PORT", "8100"))
 SMTP_PORT = PORT + 1
 DELIVERY = int(os.environ.get("BENCH_DELIVERY", "2000"))
+# Comma-separated subset of web scenarios to run (e.g. "ok,submit"); "none" skips them all.
+ONLY = {n for n in os.environ.get("BENCH_SCENARIOS", "").split(",") if n}
 DELIVERY_PROCESSES = [int(n) for n in os.environ.get("BENCH_DELIVERY_PROCESSES", "1,2").split(",")]
 OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "results"))
 BIN = Path(sys.executable).parent
@@ -699,10 +702,14 @@ def main() -> dict:
         web = {}
         all_scenarios = scenarios(browser, csrf, inputs, api)
         # Prime both gunicorn workers (lazy imports, first connections) before any timing.
-        for _, _, paths, _ in all_scenarios:
+        for name, _, paths, _ in all_scenarios:
+            if ONLY and name not in ONLY:
+                continue
             for path in (paths or [])[:1] * 3:
                 browser.get(path if not path.startswith("/requests/") else "/requests/new/")
         for name, label, paths, options in all_scenarios:
+            if ONLY and name not in ONLY and name != "ok":
+                continue
             if paths is None:
                 web[name] = {"label": label, "available": False}
                 log(f"{name}: not available")

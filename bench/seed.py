@@ -400,6 +400,23 @@ def _columns(cur, table: str) -> dict[str, bool]:
     return dict(cur.fetchall())
 
 
+def _drop_secondary_indexes(cur, tables: list[str]) -> list[str]:
+    """Drop indexes that back no constraint; returns their definitions to rebuild after COPY.
+
+    Building an index once over sorted data is several times faster than updating it row by
+    row, and the GIN search index would otherwise dominate the load.
+    """
+    cur.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) AND NOT EXISTS"
+        " (SELECT 1 FROM pg_constraint c WHERE c.conname = indexname)",
+        (tables,),
+    )
+    found = cur.fetchall()
+    for name, _ in found:
+        cur.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in found]
+
+
 def _defaults_for_other_columns(cur, tables: list[str]) -> list[str]:
     """Columns added by later migrations get their model default while we COPY.
 
@@ -456,6 +473,7 @@ def seed(*, cases: int, seed_value: int = 20261127) -> dict:
         cur.execute("SET synchronous_commit = off")
         tables = list(COLUMNS)
         restore = _defaults_for_other_columns(cur, tables)
+        indexes = _drop_secondary_indexes(cur, tables)
         for batch in _generate(cases, ref, rng, now):
             if isinstance(batch, dict):
                 per_year = batch
@@ -465,6 +483,9 @@ def seed(*, cases: int, seed_value: int = 20261127) -> dict:
         cur.execute("SET session_replication_role = DEFAULT")
         for statement in restore:
             cur.execute(statement)
+        cur.execute("SET maintenance_work_mem = '512MB'")
+        for definition in indexes:
+            cur.execute(definition)
         for table in tables:
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
