@@ -15,13 +15,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -41,6 +41,7 @@ from cases.serializers import (
     QueryBooleanField,
     RequestCreatedSerializer,
     RequestSubmitSerializer,
+    StrictBooleanField,
     TrackSerializer,
     TransitionRequestSerializer,
     WithdrawSerializer,
@@ -48,7 +49,7 @@ from cases.serializers import (
 from cases.services import case_note_add, case_submit, case_transition
 from cases.services.transitions import OUTCOMES
 from workflows.definition import TransitionSpec, transitions, transitions_from
-from workflows.models import OPEN_STATES, State
+from workflows.models import OPEN_STATES, ReminderRule, State
 
 
 class ApiView(APIView):
@@ -397,3 +398,69 @@ class CaseTransitionsView(ApiView):
             case=case, name=name, actor=request.user, data=data, expected_version=version
         )
         return Response(CaseSerializer(_visible_case(request, reference)).data)
+
+
+# --- Reminder rules (data that administrators edit) ----------------------------------------
+
+
+class StaffReadAdministratorWrite(IsAuthenticated):
+    """Coordinators, registrars and administrators read the rules; administrators change them."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not super().has_permission(request, view) or not user.sees_all_cases:
+            return False
+        return request.method in SAFE_METHODS or user.is_administrator
+
+
+class ReminderRuleSerializer(serializers.ModelSerializer):
+    after_working_days = serializers.IntegerField(min_value=0, max_value=365)
+    repeat_every_working_days = serializers.IntegerField(min_value=0, max_value=365)
+    escalate_after = serializers.IntegerField(min_value=0, max_value=100)
+    notify_contact = StrictBooleanField()
+    notify_coordinators = StrictBooleanField()
+    notify_requester = StrictBooleanField()
+    active = StrictBooleanField()
+
+    class Meta:
+        model = ReminderRule
+        fields = [
+            "id",
+            "kind",
+            "state",
+            "after_working_days",
+            "repeat_every_working_days",
+            "escalate_after",
+            "notify_contact",
+            "notify_coordinators",
+            "notify_requester",
+            "active",
+        ]
+        # A rule belongs to its state; switch it off with "active" rather than moving it.
+        read_only_fields = ["id", "kind", "state"]
+
+    state = serializers.CharField(read_only=True, help_text="Empty for date reminders.")
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["reminder rules"]),
+    retrieve=extend_schema(tags=["reminder rules"]),
+    update=extend_schema(tags=["reminder rules"], summary="Replace (administrators)"),
+    partial_update=extend_schema(tags=["reminder rules"], summary="Update (administrators)"),
+)
+class ReminderRuleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The reminder rules. A change applies from each case's next activity or reminder."""
+
+    schema = ApiAutoSchema()
+    parser_classes = [JSONParser]
+    permission_classes = [StaffReadAdministratorWrite]
+    serializer_class = ReminderRuleSerializer
+    queryset = ReminderRule.objects.order_by("kind", "state")
+    pagination_class = None
+    lookup_field = "id"
+    lookup_value_regex = "[^/]+"  # a malformed id is a JSON 404, like any unknown object

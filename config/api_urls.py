@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -20,6 +21,7 @@ router.register("municipalities", directory_api.MunicipalityViewSet, basename="m
 router.register("areas", directory_api.AreaViewSet, basename="area")
 router.register("forms", directory_api.CollaborationFormViewSet, basename="form")
 router.register("contacts", directory_api.ContactPersonViewSet, basename="contact")
+router.register("reminder-rules", cases_api.ReminderRuleViewSet, basename="reminder-rule")
 
 v1 = [
     path("requests/", cases_api.RequestCreateView.as_view(), name="request-create"),
@@ -42,6 +44,7 @@ v1 = [
 ]
 
 
+@csrf_exempt  # it changes nothing; a PUT with a session cookie must get JSON too, not CSRF HTML
 def not_found(request, rest: str = ""):
     """Unknown API paths answer in the API's error shape, not with an HTML page."""
     return JsonResponse(error_body("not_found", gettext("Not found.")), status=404)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.api.conftest import ROLES
+from workflows.models import ReminderRule
 
 ANON = {"anonymous": 401, "other_token_holder": 401}
 
@@ -110,6 +111,15 @@ for _basename, (_key, _create, _update) in DIRECTORY.items():
     }
 DIRECTORY_KEYS = {f"api:{b}-detail": key for b, (key, _c, _u) in DIRECTORY.items()}
 
+# Reminder rules: staff who see every case read them; only administrators change them.
+READ_RULES = _staff(403, 403, 200, 200, 200)
+MATRIX["api:reminder-rule-list"] = {"GET": {"expect": READ_RULES}}
+MATRIX["api:reminder-rule-detail"] = {
+    "GET": {"expect": READ_RULES},
+    "PATCH": {"body": {"after_working_days": 3}, "expect": {**ADMIN_WRITE, "administrator": 200}},
+    "PUT": {"body": {"after_working_days": 3}, "expect": {**ADMIN_WRITE, "administrator": 200}},
+}
+
 
 def _walk(patterns, prefix="", namespace=""):
     for p in patterns:
@@ -150,6 +160,8 @@ def _kwargs(world, name: str, role: str) -> dict:
         return {"token": world.tracking_token(role)}
     if name.startswith("api:case-") and name != "api:case-list":
         return {"reference": world.case.reference}
+    if name == "api:reminder-rule-detail":
+        return {"id": ReminderRule.objects.get(kind="waiting", state="received").pk}
     if name in DIRECTORY_KEYS:
         field = {"municipality": "code", "area": "slug", "form": "slug", "contact": "email"}
         return {field[name.split(":")[1].rsplit("-", 1)[0]]: DIRECTORY_KEYS[name]}
