@@ -6,6 +6,9 @@
 - case_email_upper_idx: `requester_email__iexact` compiles to UPPER(requester_email).
 - case_open_created_idx: the inbox's default list (open states, newest first) and its count
   read only open cases; a partial index keeps that to the ~20% of rows that are open.
+- case_open_contact_idx: open cases per contact person (workload in the contact suggestions):
+  an index-only scan of the open, assigned cases (5.2 s → 16 ms at 1,000,000 cases, once the
+  count is grouped from the case side, see the benchmark notes).
 
 They are not in Case.Meta.indexes because SQLite (the `make run` default) cannot build the GIN
 index and the partial index's state list is a policy of the selector, not of the model.
@@ -20,6 +23,7 @@ INDEXES = {
     "|| COALESCE(requester_name, '')))",
     "case_email_upper_idx": "(UPPER(requester_email::text))",
     "case_open_created_idx": f"(created_at DESC, id DESC) WHERE state IN {OPEN}",
+    "case_open_contact_idx": f"(contact_id) WHERE state IN {OPEN} AND contact_id IS NOT NULL",
 }
 
 
