@@ -8,12 +8,7 @@ references exist, and the list is built from the same `policy.visible_cases` as 
 
 from __future__ import annotations
 
-import datetime as dt
-from datetime import timedelta
-
 from django.conf import settings
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -49,7 +44,7 @@ from cases.serializers import (
 from cases.services import case_note_add, case_submit, case_transition
 from cases.services.transitions import OUTCOMES
 from workflows.definition import TransitionSpec, transitions, transitions_from
-from workflows.models import OPEN_STATES, ReminderRule, State
+from workflows.models import ReminderRule, State
 
 
 class ApiView(APIView):
@@ -218,46 +213,23 @@ class CaseCursorPagination(CursorPagination):
             raise ValidationError({self.cursor_query_param: [gettext("Invalid cursor.")]}) from None
 
 
-def _start_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def _case_queryset(user):
     qs = Case.objects.select_related("municipality", "contact").prefetch_related("areas", "forms")
     return policy.visible_cases(user, qs)
 
 
 def _filter_cases(user, params: dict):
-    qs = _case_queryset(user)
-    if params.get("state") == "open":
-        qs = qs.filter(state__in=OPEN_STATES)
-    elif params.get("state"):
-        qs = qs.filter(state=params["state"])
-    if params.get("municipality"):
-        qs = qs.filter(municipality__code=params["municipality"])
-    if params.get("area"):
-        qs = qs.filter(areas__slug=params["area"])
-    if params.get("contact"):
-        qs = qs.filter(contact__email__iexact=params["contact"])
-    if "overdue" in params:
-        limit = timezone.now() - timedelta(days=selectors.WAITING_DAYS)
-        overdue = {"state__in": OPEN_STATES, "state_changed_at__lt": limit}
-        qs = qs.filter(**overdue) if params["overdue"] else qs.exclude(**overdue)
-    if params.get("created_after"):
-        qs = qs.filter(created_at__gte=_start_of_day(params["created_after"]))
-    if params.get("created_before"):
-        day_after = params["created_before"] + timedelta(days=1)
-        qs = qs.filter(created_at__lt=_start_of_day(day_after))
-    if params.get("search"):
-        q = params["search"].strip()
-        qs = qs.filter(
-            Q(reference__iexact=q)
-            | Q(title__icontains=q)
-            | Q(description__icontains=q)
-            | Q(requester_name__icontains=q)
-            | Q(requester_email__iexact=q)
-        )
-    return qs
+    filters = selectors.CaseFilters(
+        state=params.get("state") or "all",
+        municipality=params.get("municipality", ""),
+        area=params.get("area", ""),
+        contact=params.get("contact", ""),
+        waiting=params.get("overdue"),
+        created_after=params.get("created_after"),
+        created_before=params.get("created_before"),
+        q=params.get("search", ""),
+    )
+    return selectors.case_list(user=user, filters=filters).prefetch_related("areas", "forms")
 
 
 class CaseListView(ApiView, GenericAPIView):

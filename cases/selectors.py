@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,19 +29,28 @@ SORTS = {
 
 
 @dataclass
-class InboxFilters:
-    state: str = ""
-    municipality: str = ""
-    area: str = ""
-    contact: str = ""
-    waiting: bool = False
+class CaseFilters:
+    """Filters shared by the staff inbox and the API's case list."""
+
+    state: str = ""  # "" or "open": every open state; "all": any state; else that state
+    municipality: str = ""  # kommunkod
+    area: str = ""  # slug
+    contact: str = ""  # email of the assigned contact
+    waiting: bool | None = None  # True: only cases waiting too long; False: none of them
+    created_after: dt.date | None = None
+    created_before: dt.date | None = None
     q: str = ""
     sort: str = "newest"
 
 
-def inbox_cases(*, user, filters: InboxFilters) -> QuerySet[Case]:
+def _start_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def case_list(*, user, filters: CaseFilters) -> QuerySet[Case]:
+    """The cases `user` may see, filtered and sorted (the API applies its own cursor order)."""
     qs = policy.visible_cases(user).select_related("municipality", "contact")
-    if filters.state == "open" or not filters.state:
+    if filters.state in ("", "open"):
         qs = qs.filter(state__in=OPEN_STATES)
     elif filters.state != "all":
         qs = qs.filter(state=filters.state)
@@ -49,12 +59,15 @@ def inbox_cases(*, user, filters: InboxFilters) -> QuerySet[Case]:
     if filters.area:
         qs = qs.filter(areas__slug=filters.area)
     if filters.contact:
-        qs = qs.filter(contact__email=filters.contact)
-    if filters.waiting:
-        qs = qs.filter(
-            state__in=OPEN_STATES,
-            state_changed_at__lt=timezone.now() - timedelta(days=WAITING_DAYS),
-        )
+        qs = qs.filter(contact__email__iexact=filters.contact)
+    if filters.waiting is not None:
+        limit = timezone.now() - timedelta(days=WAITING_DAYS)
+        waiting = Q(state__in=OPEN_STATES, state_changed_at__lt=limit)
+        qs = qs.filter(waiting) if filters.waiting else qs.exclude(waiting)
+    if filters.created_after:
+        qs = qs.filter(created_at__gte=_start_of_day(filters.created_after))
+    if filters.created_before:
+        qs = qs.filter(created_at__lt=_start_of_day(filters.created_before + timedelta(days=1)))
     if filters.q:
         qs = _search(qs, filters.q.strip())
     return qs.order_by(*SORTS.get(filters.sort, SORTS["newest"]))

@@ -32,16 +32,16 @@ def _case_or_404(user, reference: str):
 @login_required
 def inbox(request):
     get = request.GET
-    filters = selectors.InboxFilters(
+    filters = selectors.CaseFilters(
         state=get.get("state", ""),
         municipality=get.get("municipality", ""),
         area=get.get("area", ""),
         contact=get.get("contact", ""),
-        waiting=get.get("waiting") == "1",
+        waiting=True if get.get("waiting") == "1" else None,
         q=get.get("q", "")[:200],
         sort=get.get("sort", "newest"),
     )
-    cases = selectors.inbox_cases(user=request.user, filters=filters)
+    cases = selectors.case_list(user=request.user, filters=filters)
     page = Paginator(cases, settings.INBOX_PAGE_SIZE).get_page(get.get("page"))
     query = get.copy()
     query.pop("page", None)
