@@ -117,10 +117,20 @@ class TransitionForm(forms.Form):
 
     def _field(self, name: str, required: bool) -> forms.Field:
         if name == "contact":
-            choices = [("", _("Choose contact person"))] + [
-                (c.email, f"{c.name} – {c.title}, {c.department}") for c in directory.contact_list()
-            ]
-            return forms.ChoiceField(label=_("Contact person"), choices=choices, required=required)
+            choices = directory.contact_choices()
+            if choices is None:
+                return forms.EmailField(
+                    label=_("Contact person's email"),
+                    required=required,
+                    help_text=_(
+                        "Pick one of the suggestions, or type the email from the directory."
+                    ),
+                )
+            return forms.ChoiceField(
+                label=_("Contact person"),
+                choices=[("", _("Choose contact person")), *choices],
+                required=required,
+            )
         if name == "date":
             return forms.DateField(
                 label=_("Date"), required=required, widget=forms.DateInput(attrs={"type": "date"})

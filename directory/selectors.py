@@ -17,6 +17,26 @@ def form_list() -> QuerySet[CollaborationForm]:
     return CollaborationForm.objects.filter(active=True).order_by("lead_time_weeks", "name_sv")
 
 
+# Up to this many active contacts, staff pick from a list; beyond it (a national directory has
+# tens of thousands) they type an email, and the ranked suggestions do the finding.
+CONTACT_CHOICE_LIMIT = 300
+
+
+def contact_choices() -> list[tuple[str, str]] | None:
+    """(email, label) of every active contact, or None when there are too many for a list."""
+    rows = list(
+        ContactPerson.objects.filter(active=True)
+        .order_by("name")
+        .values_list("email", "name", "title", "department")[: CONTACT_CHOICE_LIMIT + 1]
+    )
+    if len(rows) > CONTACT_CHOICE_LIMIT:
+        return None
+    return [
+        (email, ", ".join(p for p in (name, title, department) if p))
+        for email, name, title, department in rows
+    ]
+
+
 def contact_list() -> QuerySet[ContactPerson]:
     return ContactPerson.objects.filter(active=True).prefetch_related("areas").order_by("name")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -42,7 +41,7 @@ def inbox(request):
         sort=get.get("sort", "newest"),
     )
     cases = selectors.case_list(user=request.user, filters=filters)
-    page = Paginator(cases, settings.INBOX_PAGE_SIZE).get_page(get.get("page"))
+    page = selectors.CappedPaginator(cases, settings.INBOX_PAGE_SIZE).get_page(get.get("page"))
     query = get.copy()
     query.pop("page", None)
     return render(
@@ -55,7 +54,7 @@ def inbox(request):
             "states": State.choices,
             "municipalities": directory.municipality_list(),
             "areas": directory.area_list(),
-            "contacts": directory.contact_list() if request.user.sees_all_cases else [],
+            "contacts": directory.contact_choices() if request.user.sees_all_cases else [],
             "mine": not request.user.sees_all_cases,
         },
     )
