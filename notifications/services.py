@@ -13,12 +13,14 @@ import hashlib
 import logging
 import random
 import smtplib
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -155,6 +157,39 @@ def _message_id(message: OutboxMessage) -> str:
     return f"<{digest}@{domain}>"
 
 
+# One SMTP connection per worker process, reused while it is fresh: connecting, EHLO and QUIT
+# per message would cost more than the message. A connection idle for longer than this may
+# have been dropped by the server, so it is opened anew instead.
+MAIL_CONNECTION_IDLE_SECONDS = 15
+_mail = threading.local()
+
+
+def _mail_connection():
+    key = (
+        settings.EMAIL_BACKEND,
+        getattr(settings, "EMAIL_HOST", ""),
+        getattr(settings, "EMAIL_PORT", 0),
+    )
+    fresh = time.monotonic() - getattr(_mail, "used", 0.0) < MAIL_CONNECTION_IDLE_SECONDS
+    if getattr(_mail, "connection", None) is None or _mail.key != key or not fresh:
+        _mail_connection_drop()
+        _mail.connection = get_connection()
+        _mail.connection.open()
+        _mail.key = key
+    _mail.used = time.monotonic()
+    return _mail.connection
+
+
+def _mail_connection_drop() -> None:
+    connection = getattr(_mail, "connection", None)
+    _mail.connection = None
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 - it is being thrown away
+            pass
+
+
 def message_deliver(*, message_id: int) -> str:
     """Send one message if it is due and nobody else is sending it. Safe to run twice.
 
@@ -192,8 +227,10 @@ def message_deliver(*, message_id: int) -> str:
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     try:
+        email.connection = _mail_connection()
         email.send()
     except Exception as exc:  # noqa: BLE001 - every transport error is recorded on the row
+        _mail_connection_drop()
         error = f"{type(exc).__name__}: {exc}"[:2000]
         if _permanent(exc) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             ours.update(status=OutboxStatus.FAILED, last_error=error)
