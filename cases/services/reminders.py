@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
@@ -107,16 +107,15 @@ def _waiting_batch(now, rules, coordinators, batch_size) -> tuple[int, list[str]
             .order_by("next_reminder_at")[:batch_size]
         )
         specs, lines = [], []
+        # Every case of one rule gets the same next due time: one UPDATE per rule, not per case.
+        next_due: dict[int, list[int]] = {}
         for case in batch:
             due, rule = case.next_reminder_at, rules.get(case.state)
             case.reminder_count += 1
-            case.next_reminder_at = None
+            repeat = rule.repeat_every_working_days if rule and case.state in OPEN_STATES else 0
+            next_due.setdefault(repeat, []).append(case.pk)
             if rule is None or case.state not in OPEN_STATES:
                 continue
-            if rule.repeat_every_working_days:
-                case.next_reminder_at = calendar.add_working_days(
-                    now, rule.repeat_every_working_days
-                )
             recipients = []
             if rule.notify_contact:
                 recipients += _contact(case)
@@ -149,7 +148,11 @@ def _waiting_batch(now, rules, coordinators, batch_size) -> tuple[int, list[str]
                     )
                 )
                 lines.append(f"{case.reference} {case.state} → {r.email}")
-        Case.objects.bulk_update(batch, ["reminder_count", "next_reminder_at"])
+        for repeat, ids in next_due.items():
+            Case.objects.filter(pk__in=ids).update(
+                reminder_count=F("reminder_count") + 1,
+                next_reminder_at=calendar.add_working_days(now, repeat) if repeat else None,
+            )
         messages_queue_bulk(specs)
     return len(batch), lines
 
@@ -180,7 +183,7 @@ def _date_batch(now, rule, batch_size) -> tuple[int, list[str]]:
                 )
                 specs.append(_spec(case, rule, due, r, "date_reminder", reason, {}))
                 lines.append(f"{case.reference} {case.planned_date} → {r.email}")
-        Case.objects.bulk_update(batch, ["date_reminder_at"])
+        Case.objects.filter(pk__in=[case.pk for case in batch]).update(date_reminder_at=None)
         messages_queue_bulk(specs)
     return len(batch), lines
 

@@ -17,6 +17,7 @@ from tests.factories import make_case
 NOON = dt.datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
 TESTED = {
     "notifications.tasks.deliver_message",
+    "notifications.tasks.deliver_messages",
     "notifications.tasks.outbox_sweep",
     "cases.tasks.send_due_reminders",
     "cases.tasks.send_digests",
@@ -35,6 +36,18 @@ def test_delivering_a_message_twice_sends_one_email(directory):
     assert notification_tasks.deliver_message(receipt.pk) == "skipped"
     assert len(mail.outbox) == 1
     assert case.reference in mail.outbox[0].subject
+
+
+def test_delivering_a_chunk_twice_sends_each_email_once(directory):
+    cases = [make_case(requester_email=f"eva{i}@boras.example") for i in range(3)]
+    ids = list(
+        OutboxMessage.objects.filter(kind="receipt", case_id__in=[c.pk for c in cases])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assert notification_tasks.deliver_messages(ids) == ["sent"] * 3
+    assert notification_tasks.deliver_messages(ids) == ["skipped"] * 3
+    assert sorted(m.to[0] for m in mail.outbox) == [f"eva{i}@boras.example" for i in range(3)]
 
 
 def test_sweeping_twice_enqueues_nothing_already_sent(directory):
