@@ -102,9 +102,6 @@ def message_queue(**spec) -> OutboxMessage:
     Idempotent by `key`: queuing the same key again returns the existing row and sends nothing.
     """
     spec = MessageSpec(**spec)
-    existing = OutboxMessage.objects.filter(key=spec.key).first()
-    if existing:
-        return existing
     message = spec.render()
     try:
         with transaction.atomic():  # a savepoint: a concurrent duplicate key loses cleanly

@@ -9,8 +9,9 @@ from django.utils import timezone
 from cases import notify
 from cases.models import Case, CaseEvent, EventKind
 from cases.services.references import reference_allocate
-from cases.services.reminders import reminder_reset
+from cases.services.reminders import first_reminder_at
 from directory.models import Area, CollaborationForm, Municipality
+from workflows.models import State
 
 
 def tracking_token_hash(token: str) -> str:
@@ -51,13 +52,15 @@ def case_submit(
             timeframe=timeframe,
             language="en" if language.startswith("en") else "sv",
             consent_at=now,
+            next_reminder_at=first_reminder_at(state=State.RECEIVED, now=now),
             tracking_token_hash=tracking_token_hash(token),
         )
         case.save()
+        # add(), not set(): a new case has nothing to compare with, so one INSERT each.
         if areas:
-            case.areas.set(areas)
+            case.areas.add(*areas)
         if forms:
-            case.forms.set(forms)
+            case.forms.add(*forms)
         CaseEvent.objects.create(
             case=case,
             kind=EventKind.CREATED,
@@ -65,6 +68,5 @@ def case_submit(
             actor_label="requester",
             public=True,
         )
-        reminder_reset(case=case, now=now)
         notify.request_received(case=case, token=token)
     return case, token

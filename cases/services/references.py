@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection
 
 from cases.models import ReferenceCounter
 
@@ -12,11 +12,17 @@ def reference_allocate(*, year: int) -> str:
     The counter row is locked until commit, so concurrent submissions queue on it and never
     share a number; a rolled-back submission gives its number back.
     """
-    assert transaction.get_connection().in_atomic_block, "allocate inside the intake transaction"
-    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year)], ignore_conflicts=True)
-    counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
+    assert connection.in_atomic_block, "allocate inside the intake transaction"
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    # One statement (PostgreSQL, and SQLite >= 3.35): create the year's row or bump it, and
+    # read the new value; the row stays locked by the upsert until the transaction ends.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [year],
+        )
+        (number,) = cursor.fetchone()
     return settings.CASE_REFERENCE_FORMAT.format(
-        prefix=settings.CASE_REFERENCE_PREFIX, year=year, number=counter.last
+        prefix=settings.CASE_REFERENCE_PREFIX, year=year, number=number
     )

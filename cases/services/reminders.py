@@ -35,14 +35,17 @@ def _waiting_rule(state: str) -> ReminderRule | None:
     return ReminderRule.objects.filter(kind=ReminderKind.WAITING, state=state, active=True).first()
 
 
+def first_reminder_at(*, state: str, now: dt.datetime) -> dt.datetime | None:
+    """When a case that entered `state` at `now` is first reminded about, if ever."""
+    rule = _waiting_rule(state) if state in OPEN_STATES else None
+    return calendar.add_working_days(now, rule.after_working_days) if rule else None
+
+
 def reminder_reset(*, case: Case, now: dt.datetime | None = None) -> None:
     """Recompute the due times of `case` from now (call inside the service's transaction)."""
     now = now or timezone.now()
-    rule = _waiting_rule(case.state) if case.state in OPEN_STATES else None
     case.reminder_count = 0
-    case.next_reminder_at = (
-        calendar.add_working_days(now, rule.after_working_days) if rule else None
-    )
+    case.next_reminder_at = first_reminder_at(state=case.state, now=now)
     case.date_reminder_at = None
     if case.planned_date and case.state in OPEN_STATES and case.planned_date > now.date():
         date_rule = ReminderRule.objects.filter(kind=ReminderKind.BEFORE_DATE, active=True).first()
