@@ -16,4 +16,4 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinp
 RUN useradd --system --home /app samverka && chown -R samverka /app/var
 USER samverka
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--workers", "2", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]

@@ -99,9 +99,14 @@ def log(message: str) -> None:
 # --- processes ------------------------------------------------------------------------------
 
 
-def _start(args: list[str], **kwargs) -> subprocess.Popen:
+def _start(args: list[str], env: dict | None = None, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
-        args, cwd=ROOT, env=ENV, start_new_session=True, stdout=subprocess.DEVNULL, **kwargs
+        args,
+        cwd=ROOT,
+        env={**ENV, **(env or {})},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        **kwargs,
     )
 
 
@@ -692,16 +697,17 @@ def main() -> dict:
         gunicorn = _start(
             [
                 str(BIN / "gunicorn"),
+                "--config",
+                str(ROOT / "config" / "gunicorn.py"),
                 "config.wsgi",
-                "--workers",
-                "2",
-                "--worker-class",
-                "sync",
-                "--bind",
-                f"127.0.0.1:{PORT}",
                 "--log-level",
                 "warning",
             ],  # fmt: skip
+            env={
+                "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+                "GUNICORN_WORKERS": "2",
+                "GUNICORN_ACCESS_LOG": "",
+            },
         )
         _wait_http(BASE + "/bench/ok")
         browser = Browser()

@@ -41,7 +41,11 @@ def _check(argv: list[str]) -> None:
 
         assert argv[2] in get_commands(), f"manage.py has no command {argv[2]!r}"
     elif program == "gunicorn":
-        module, _, attribute = argv[1].partition(":")
+        args = argv[1:]
+        if args[0] in ("--config", "-c"):
+            assert (ROOT / args[1]).is_file(), f"gunicorn config {args[1]} missing"
+            args = args[2:]
+        module, _, attribute = args[0].partition(":")
         assert hasattr(importlib.import_module(module), attribute or "application")
     elif program == "celery":
         app_module = argv[argv.index("-A") + 1]
