@@ -12,6 +12,7 @@ urlpatterns = [
     path("privacy/", public.privacy, name="privacy"),
     path("accessibility/", public.accessibility, name="accessibility"),
     path("staff/", staff.inbox, name="staff-home"),
+    path("staff/export.csv", staff.inbox_export, name="staff-export"),
     path("staff/cases/<str:reference>/", staff.case_detail, name="staff-case"),
     path(
         "staff/cases/<str:reference>/transitions/<str:name>/",
