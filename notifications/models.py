@@ -26,6 +26,10 @@ class OutboxMessage(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     language = models.CharField(max_length=8, default="sv")
+    # A message queued in bulk (reminders) is rendered when it is sent, from this template and
+    # this JSON context plus what the app registered for its kind (services.register_context).
+    template = models.CharField(max_length=60, blank=True)
+    context = models.JSONField(default=dict, blank=True)
     # Checked just before sending (see services.register_still_wanted): e.g. a reminder is
     # dropped when the case has left the state it was about, even if already queued.
     condition = models.JSONField(default=dict, blank=True)

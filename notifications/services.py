@@ -57,9 +57,24 @@ def _enqueue_many(message_ids: list[int]) -> None:
             return
 
 
+def _render(template: str, context: dict, language: str, reason: str) -> tuple[str, str, str]:
+    """Subject, text and HTML of `emails/<template>*` in `language`."""
+    with translation.override(language):
+        context = {**context, "site_url": settings.SITE_URL, "reason": reason}
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        body_text = render_to_string(f"emails/{template}.txt", context)
+        body_html = render_to_string(f"emails/{template}.html", context)
+    return subject[:300], body_text, body_html
+
+
 @dataclass
 class MessageSpec:
-    """One email to queue: rendered from `emails/<template>*` in `language`."""
+    """One email to queue, from `emails/<template>*` in `language`.
+
+    Rendered now, or (`lazy`) when it is sent: then `context` must be JSON and the app that
+    queues such messages registers how to complete it (register_context). A reminder scan
+    queues thousands at once; rendering them in the workers keeps the scan short.
+    """
 
     key: str
     kind: str
@@ -71,29 +86,27 @@ class MessageSpec:
     reason: str = ""
     sensitive: bool = False
     condition: dict = field(default_factory=dict)
+    lazy: bool = False
 
     def render(self) -> OutboxMessage:
-        with translation.override(self.language):
-            context = {**self.context, "site_url": settings.SITE_URL, "reason": self.reason}
-            subject = " ".join(
-                render_to_string(f"emails/{self.template}_subject.txt", context).split()
-            )
-            body_text = render_to_string(f"emails/{self.template}.txt", context)
-            body_html = render_to_string(f"emails/{self.template}.html", context)
-        return OutboxMessage(
+        message = OutboxMessage(
             key=self.key,
             kind=self.kind,
             case_id=self.case_id,
             reason=self.reason[:300],
             recipient=self.recipient,
-            subject=subject[:300],
-            body_text=body_text,
-            body_html=body_html,
             language=self.language,
             sensitive=self.sensitive,
             condition=self.condition,
             next_attempt_at=timezone.now(),
         )
+        if self.lazy:
+            message.template, message.context = self.template, self.context
+        else:
+            message.subject, message.body_text, message.body_html = _render(
+                self.template, self.context, self.language, self.reason
+            )
+        return message
 
 
 def message_queue(**spec) -> OutboxMessage:
@@ -138,6 +151,25 @@ _still_wanted: dict[str, Callable[[OutboxMessage], bool]] = {}
 
 def register_still_wanted(kind: str, check: Callable[[OutboxMessage], bool]) -> None:
     _still_wanted[kind] = check
+
+
+# kind -> function(message) -> dict: the objects a lazily rendered message's template needs.
+_context_loaders: dict[str, Callable[[OutboxMessage], dict]] = {}
+
+
+def register_context(kind: str, load: Callable[[OutboxMessage], dict]) -> None:
+    _context_loaders[kind] = load
+
+
+def _render_stored(message: OutboxMessage) -> None:
+    """Render a lazily queued message and keep what is sent on the row."""
+    context = {**message.context, **_context_loaders[message.kind](message)}
+    message.subject, message.body_text, message.body_html = _render(
+        message.template, context, message.language, message.reason
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        subject=message.subject, body_text=message.body_text, body_html=message.body_html
+    )
 
 
 def tick_claim(*, name: str, slot: str) -> bool:
@@ -238,6 +270,8 @@ def message_deliver(*, message_id: int) -> str:
     if check is not None and not check(message):
         ours.update(status=OutboxStatus.CANCELLED, last_error="no longer relevant")
         return "cancelled"
+    if message.template and not message.body_text:
+        _render_stored(message)
 
     email = EmailMultiAlternatives(
         subject=message.subject,

@@ -26,7 +26,12 @@ from accounts.models import Role, User
 from cases.models import Case, CaseEvent
 from cases.notify import reason_in, staff_case_url
 from notifications.models import OutboxMessage
-from notifications.services import MessageSpec, messages_queue_bulk, register_still_wanted
+from notifications.services import (
+    MessageSpec,
+    messages_queue_bulk,
+    register_context,
+    register_still_wanted,
+)
 from workflows import calendar
 from workflows.models import OPEN_STATES, ReminderKind, ReminderRule
 
@@ -87,12 +92,9 @@ def _spec(case, rule, due, recipient, template, reason, context) -> MessageSpec:
         kind="reminder",
         recipient=recipient.email,
         template=template,
-        context={
-            "case": case,
-            "recipient_role": recipient.role,
-            "case_url": staff_case_url(case),
-            **context,
-        },
+        # Rendered when sent (the case is loaded then, see _reminder_context): JSON only here.
+        context={"recipient_role": recipient.role, **context},
+        lazy=True,
         language=recipient.language,
         case_id=case.pk,
         reason=reason,
@@ -232,7 +234,13 @@ def _reminder_still_wanted(message: OutboxMessage) -> bool:
     )
 
 
+def _reminder_context(message: OutboxMessage) -> dict:
+    case = Case.objects.select_related("contact", "municipality").get(pk=message.case_id)
+    return {"case": case, "case_url": staff_case_url(case)}
+
+
 register_still_wanted("reminder", _reminder_still_wanted)
+register_context("reminder", _reminder_context)
 
 
 def digests_send(*, now: dt.datetime | None = None) -> int:
