@@ -169,7 +169,7 @@ class CaseFilterSerializer(serializers.Serializer):
     contact = serializers.CharField(required=False, help_text="Assigned contact's email.")
     overdue = QueryBooleanField(
         required=False,
-        help_text="true: open cases that have waited in their state longer than the limit.",
+        help_text="true: open cases a reminder is due or was sent for (the reminder rules).",
     )
     created_after = serializers.DateField(required=False, help_text="Created on or after.")
     created_before = serializers.DateField(required=False, help_text="Created on or before.")

@@ -20,8 +20,6 @@ from cases.services.intake import tracking_token_hash
 from notifications.selectors import messages_for_case
 from workflows.models import OPEN_STATES
 
-# A case counts as "waiting too long" when it has sat in an open state this many days.
-WAITING_DAYS = 14
 SORTS = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
@@ -78,8 +76,11 @@ def case_list(*, user, filters: CaseFilters) -> QuerySet[Case]:
     if filters.contact:
         qs = qs.filter(contact__email__iexact=filters.contact)
     if filters.waiting is not None:
-        limit = timezone.now() - timedelta(days=WAITING_DAYS)
-        waiting = Q(state__in=OPEN_STATES, state_changed_at__lt=limit)
+        # "Waiting too long" is what the reminder rules say: a reminder is due or was sent
+        # since the last activity. One definition for the inbox, the API and the reminders.
+        waiting = Q(state__in=OPEN_STATES) & (
+            Q(next_reminder_at__lte=timezone.now()) | Q(reminder_count__gt=0)
+        )
         qs = qs.filter(waiting) if filters.waiting else qs.exclude(waiting)
     if filters.created_after:
         qs = qs.filter(created_at__gte=_start_of_day(filters.created_after))
