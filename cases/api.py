@@ -43,6 +43,7 @@ from cases.serializers import (
 )
 from cases.services import case_note_add, case_submit, case_transition
 from cases.services.transitions import OUTCOMES
+from directory.suggestions import suggest_contacts
 from workflows.definition import TransitionSpec, transitions, transitions_from
 from workflows.models import ReminderRule, State
 
@@ -271,6 +272,36 @@ class CaseDetailView(ApiView):
     @extend_schema(operation_id="cases_retrieve", responses={200: CaseSerializer}, tags=["cases"])
     def get(self, request: Request, reference: str) -> Response:
         return Response(CaseSerializer(_visible_case(request, reference)).data)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    title = serializers.CharField(allow_blank=True)
+    department = serializers.CharField(allow_blank=True)
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    active_cases = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+
+
+class CaseSuggestionsView(ApiView):
+    """Ranked contact persons for a case, with the reasons; for coordinators (who assign)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="cases_suggestions",
+        responses={200: SuggestionSerializer(many=True)},
+        tags=["cases"],
+        summary="Suggested contact persons, best first, with reasons (coordinators)",
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _visible_case(request, reference)
+        if not request.user.is_coordinator:
+            raise ActionForbidden()
+        suggestions = suggest_contacts(case, limit=5)
+        return Response(SuggestionSerializer([s.as_dict() for s in suggestions], many=True).data)
 
 
 class CaseEventsView(ApiView):

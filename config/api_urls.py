@@ -34,6 +34,11 @@ v1 = [
     path("cases/", cases_api.CaseListView.as_view(), name="case-list"),
     path("cases/<str:reference>/", cases_api.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<str:reference>/events/", cases_api.CaseEventsView.as_view(), name="case-events"),
+    path(
+        "cases/<str:reference>/suggestions/",
+        cases_api.CaseSuggestionsView.as_view(),
+        name="case-suggestions",
+    ),
     path("cases/<str:reference>/notes/", cases_api.CaseNotesView.as_view(), name="case-notes"),
     path(
         "cases/<str:reference>/transitions/",

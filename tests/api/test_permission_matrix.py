@@ -68,6 +68,8 @@ MATRIX = {
     "api:case-list": {"GET": {"expect": _staff(200, 200, 200, 200, 200)}},
     "api:case-detail": {"GET": {"expect": READ_CASE}},
     "api:case-events": {"GET": {"expect": READ_CASE}},
+    # Only those who assign get suggestions: the assigned contact B sees the case but not these.
+    "api:case-suggestions": {"GET": {"expect": _staff(404, 403, 200, 403, 200)}},
     "api:case-notes": {
         "POST": {"body": {"text": "Ringde kommunen."}, "expect": _staff(404, 201, 201, 403, 201)}
     },
