@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cases import policy
@@ -91,18 +91,18 @@ def case_list(*, user, filters: CaseFilters) -> QuerySet[Case]:
     return qs.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
 
 
-# Must match the expression of the GIN index case_search_idx (migration 0004_bench_indexes)
-# exactly, or PostgreSQL cannot use the index and scans every case.
-SEARCH_VECTOR = SearchVector("title", "description", "requester_name", config="swedish")
+# The stored tsvector column and its GIN index come from migration 0005_search_column
+# (PostgreSQL only; the model does not know the column, so Django never writes it).
+MATCHES_WORDS = "cases_case.search_tsv @@ to_tsquery('swedish', %s)"
 
 
 def _search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
     """Free text: a reference or requester email exactly, or words in title/description/name.
 
     On PostgreSQL the words go through full-text search (Swedish stemming, each word a prefix:
-    "textil" finds "textilåtervinning"), served by a GIN index; at a million cases a
-    substring scan (icontains) reads the whole table on every search. SQLite keeps icontains.
-    A reference matches exactly (as typed or upper-cased), so the unique index serves it.
+    "textil" finds "textilåtervinning") over a stored tsvector with a GIN index; at a million
+    cases a substring scan (icontains) reads the whole table on every search. SQLite keeps
+    icontains. A reference matches exactly (as typed or upper-cased): the unique index.
     """
     exact = Q(reference=q) | Q(reference=q.upper()) | Q(requester_email__iexact=q)
     if connection.vendor != "postgresql":
@@ -115,8 +115,9 @@ def _search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
     words = re.findall(r"\w+", q)
     if not words:
         return qs.filter(exact)
-    query = SearchQuery(" & ".join(f"{w}:*" for w in words), config="swedish", search_type="raw")
-    return qs.annotate(search=SEARCH_VECTOR).filter(exact | Q(search=query))
+    query = " & ".join(f"{w}:*" for w in words)
+    matches = ExpressionWrapper(RawSQL(MATCHES_WORDS, [query]), output_field=BooleanField())
+    return qs.filter(exact | Q(matches))
 
 
 def case_for_staff(*, reference: str) -> Case | None:
