@@ -1,7 +1,8 @@
 """Gunicorn in production (Dockerfile, docker-compose.yml) and in `make bench`: one place.
 
-Sync workers: Samverka's requests are short and database-bound. Recycling a worker after
-about a thousand requests keeps its memory from creeping past what one process needs.
+Sync workers: Samverka's requests are short and database-bound. Recycling a worker now and
+then keeps its memory from creeping; not too often, since a new worker imports the app and
+builds the suggestion index (about a second) while the others carry its load.
 """
 
 import os
@@ -9,8 +10,8 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "sync"
-max_requests = 1000
-max_requests_jitter = 100
+max_requests = 20000
+max_requests_jitter = 2000
 timeout = 30
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 
