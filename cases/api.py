@@ -102,7 +102,7 @@ def _case_for_token(token: str) -> Case:
 
 def _track_body(case: Case) -> dict:
     context = {
-        "events": selectors.case_timeline(case=case, public_only=True),
+        "events": selectors.case_public_events(case=case),
         "can_withdraw": any(t.name == "withdraw" for t in transitions_from(case.state)),
     }
     return TrackSerializer(case, context=context).data

@@ -140,11 +140,14 @@ def case_for_token(*, token: str) -> Case | None:
     )
 
 
-def case_timeline(*, case: Case, public_only: bool = False) -> list:
-    """Events and emails in time order. The requester sees public events only."""
+def case_public_events(*, case: Case) -> list[CaseEvent]:
+    """What the requester sees: public events only, in time order (no notes, no emails)."""
+    return list(CaseEvent.objects.filter(case=case, public=True))
+
+
+def case_timeline(*, case: Case) -> list[dict]:
+    """Everything staff see: events and emails in time order."""
     events = CaseEvent.objects.filter(case=case).select_related("actor")
-    if public_only:
-        return list(events.filter(public=True))
     items = [("event", e.created_at, e) for e in events]
     items += [("email", m.created_at, m) for m in messages_for_case(case_id=case.pk)]
     items.sort(key=lambda item: item[1])

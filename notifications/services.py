@@ -179,6 +179,8 @@ def tick_claim(*, name: str, slot: str) -> bool:
             ScheduledRun.objects.create(name=name, slot=slot)
     except IntegrityError:
         return False
+    # A claim only has to outlive its tick (and a beat that is late): keep a week, not forever.
+    ScheduledRun.objects.filter(ran_at__lt=timezone.now() - timedelta(days=7)).delete()
     return True
 
 

@@ -88,7 +88,7 @@ def track(request, token: str):
             "case": case,
             "token": token,
             "state_help": STATE_HELP[State(case.state)],
-            "events": selectors.case_timeline(case=case, public_only=True),
+            "events": selectors.case_public_events(case=case),
             "can_withdraw": can_withdraw,
             "withdraw_form": WithdrawForm(),
         },
