@@ -1,6 +1,6 @@
 """REST API v1 for cases: intake, the requester's tracking link, and staff case handling.
 
-Views validate input and turn domain errors into responses (via `cases.api_errors`); services
+Views validate input and turn domain errors into responses (via `api.errors`); services
 do the work; `cases.policy` decides who sees and does what, the same as for the HTML views.
 A case the caller may not see is a 404, never a 403, so the API does not reveal which
 references exist, and the list is built from the same `policy.visible_cases` as the detail.
@@ -22,8 +22,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from api.fields import QueryBooleanField, StrictBooleanField
+from api.schema import ApiAutoSchema
 from cases import notify, policy, selectors
-from cases.api_errors import ApiAutoSchema
 from cases.errors import ActionForbidden
 from cases.models import Case
 from cases.serializers import (
@@ -33,10 +34,8 @@ from cases.serializers import (
     CaseEventSerializer,
     CaseSerializer,
     NoteSerializer,
-    QueryBooleanField,
     RequestCreatedSerializer,
     RequestSubmitSerializer,
-    StrictBooleanField,
     TrackSerializer,
     TransitionRequestSerializer,
     WithdrawSerializer,

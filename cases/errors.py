@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from api.errors import ServiceError
 
-class CaseError(Exception):
-    status = 400
-    code = "invalid"
-    default_message = _("The request could not be processed.")
 
-    def __init__(self, message=None, *, fields: dict[str, list[str]] | None = None):
-        self.message = message or self.default_message
-        self.fields = fields or {}
-        super().__init__(str(self.message))
+class CaseError(ServiceError):
+    """An error of the case services; the API and the HTML views map it to a response."""
 
 
 class CaseValidationError(CaseError):

@@ -10,54 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import StrictBooleanField, StrictCharField
 from cases.forms import RequestForm
 from cases.models import Case, CaseEvent
 from cases.services.transitions import OUTCOMES
 from workflows.definition import STATE_HELP, TRANSITION_NAMES
 from workflows.models import State
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON true/false only. DRF's BooleanField also takes 0, 1, "yes" and "on", which the
-    schema does not promise; accepting them would make the schema lie about what is valid."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            return data
-        self.fail("invalid", input=data)
-
-
-class StrictCharField(serializers.CharField):
-    """Strings only: DRF's CharField turns 12 into "12", which the schema does not promise."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictEmailField(serializers.EmailField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictSlugField(serializers.SlugField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class QueryBooleanField(serializers.BooleanField):
-    """A query parameter that is exactly `true` or `false`."""
-
-    def to_internal_value(self, data):
-        if data in ("true", "false"):
-            return data == "true"
-        self.fail("invalid", input=data)
-
 
 # API field name -> RequestForm field name, where they differ.
 _FORM_FIELD = {"forms": "collaboration_forms"}

@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from api.errors import error_body
 from cases import api as cases_api
-from cases.api_errors import error_body
 from directory import api as directory_api
 
 router = SimpleRouter()

@@ -14,13 +14,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from cases.api_errors import ApiAutoSchema
-from cases.serializers import (
-    StrictBooleanField,
-    StrictCharField,
-    StrictEmailField,
-    StrictSlugField,
-)
+from api.fields import StrictBooleanField, StrictCharField, StrictEmailField, StrictSlugField
+from api.schema import ApiAutoSchema
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
 
 

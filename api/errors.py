@@ -5,8 +5,10 @@ Every error response is
     {"error": {"code": "<machine code>", "message": "<translated text>", "fields": {...}}}
 
 `fields` maps a request field to a list of messages (empty when the error is not about a
-field). Domain errors from the services (`cases.errors.CaseError`) and DRF's own exceptions go
-through `api_exception_handler`, so a client handles one shape whatever went wrong.
+field). Domain errors from the services (subclasses of `ServiceError`) and DRF's own exceptions
+go through `api_exception_handler`, so a client handles one shape whatever went wrong.
+
+This package is shared by every app's API and imports none of them.
 """
 
 from __future__ import annotations
@@ -15,14 +17,24 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
-from rest_framework import exceptions, serializers, status
-from rest_framework.permissions import AllowAny
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from cases.errors import CaseError
+
+class ServiceError(Exception):
+    """Base of the domain errors that services raise; each interface maps it to a response."""
+
+    status = 400
+    code = "invalid"
+    default_message = _("The request could not be processed.")
+
+    def __init__(self, message=None, *, fields: dict[str, list[str]] | None = None):
+        self.message = message or self.default_message
+        self.fields = fields or {}
+        super().__init__(str(self.message))
+
 
 # DRF exception class -> (code, message shown instead of DRF's detail, or None to keep it).
 _DRF_CODES: list[tuple[type[exceptions.APIException], str]] = [
@@ -72,7 +84,7 @@ def _flatten(detail) -> dict[str, list[str]]:
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, CaseError):
+    if isinstance(exc, ServiceError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
     if isinstance(exc, ProtectedError):
         return Response(
@@ -94,73 +106,3 @@ def api_exception_handler(exc, context):
         body = error_body(code, exc.detail if not isinstance(exc.detail, list | dict) else "")
     response.data = body
     return response
-
-
-# --- Schema ----------------------------------------------------------------------------------
-
-ErrorSerializer = inline_serializer(
-    name="Error",
-    fields={
-        "error": inline_serializer(
-            name="ErrorDetail",
-            fields={
-                "code": serializers.CharField(help_text="Machine-readable error code."),
-                "message": serializers.CharField(help_text="Human-readable, translated message."),
-                "fields": serializers.DictField(
-                    child=serializers.ListField(child=serializers.CharField()),
-                    help_text="Messages per request field; empty when not about a field.",
-                ),
-            },
-        )
-    },
-)
-
-_ERROR_DESCRIPTIONS = {
-    "400": "Invalid input (see `error.fields`).",
-    "401": "Not authenticated: send `Authorization: Token <key>` or a session cookie.",
-    "403": "Authenticated, but not allowed to do this.",
-    "404": "Not found, or not visible to you.",
-    "405": "Method not allowed.",
-    "409": "Not possible in the current state, or the object changed meanwhile.",
-    "415": "Unsupported media type.",
-    "429": "Too many requests: wait `Retry-After` seconds.",
-}
-
-
-def error_response(code: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ErrorSerializer, description=_ERROR_DESCRIPTIONS[code])
-
-
-class ApiAutoSchema(AutoSchema):
-    """AutoSchema that documents the error responses every operation can give.
-
-    Derived from the view itself (authentication, permissions, throttles, path parameters and
-    request body), so a new endpoint is documented completely without per-view boilerplate.
-    """
-
-    def get_auth(self):
-        auths = super().get_auth()
-        # Public reads (the directory) take a token or session but do not need one.
-        if self.method in getattr(self.view, "public_methods", ()) and {} not in auths:
-            auths.append({})
-        return auths
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        view = self.view
-        codes = set()
-        public = all(isinstance(p, AllowAny) for p in view.get_permissions())
-        if not public and self.method not in getattr(view, "public_methods", ()):
-            codes.update({"401", "403"})
-        if "{" in self.path:
-            codes.add("404")
-        if self.method in ("POST", "PUT", "PATCH") or getattr(view, "has_query_params", False):
-            codes.add("400")
-        if self.method in ("POST", "PUT", "PATCH"):
-            codes.add("415")
-        if view.get_throttles():
-            codes.add("429")
-        codes.update(getattr(view, "extra_error_codes", {}).get(self.method, ()))
-        for code in sorted(codes):
-            responses.setdefault(code, self._get_response_for_code(error_response(code), code))
-        return responses

@@ -1,0 +1,51 @@
+"""Serializer fields that accept exactly what the OpenAPI schema promises.
+
+DRF's own fields coerce (12 -> "12", "yes" -> True); a schema that says "string" or "boolean"
+would then lie about what is valid.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false only. DRF's BooleanField also takes 0, 1, "yes" and "on", which the
+    schema does not promise; accepting them would make the schema lie about what is valid."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class StrictCharField(serializers.CharField):
+    """Strings only: DRF's CharField turns 12 into "12", which the schema does not promise."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugField(serializers.SlugField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class QueryBooleanField(serializers.BooleanField):
+    """A query parameter that is exactly `true` or `false`."""
+
+    def to_internal_value(self, data):
+        if data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid", input=data)
