@@ -16,7 +16,7 @@ def test_inbox_counts_only_up_to_the_cap_and_says_so(client, directory, coordina
 
     page = client.get("/staff/").content.decode()
 
-    assert "Page 1 of more than 2" in page or "Sida 1 av fler än 2" in page
+    assert "Sida 1 av fler än 2" in page
 
 
 def test_a_directory_too_large_for_a_list_gets_an_email_field(

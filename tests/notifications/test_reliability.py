@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import redis
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -72,8 +73,6 @@ def own_redis():
 
         def up(self):
             self.proc = start()
-            import redis
-
             wait_until(lambda: _pings(redis.Redis(port=port)))
 
         def down(self):
@@ -86,6 +85,23 @@ def own_redis():
     yield handle
     handle.down()
     use_broker(settings.CELERY_BROKER_URL)
+
+
+def _broker():
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+
+def queued_tasks() -> int:
+    """Tasks waiting in the broker: kombu keeps one Redis list per queue and priority step."""
+    client = _broker()
+    return sum(
+        client.llen(key) for key in client.scan_iter("celery*") if client.type(key) == b"list"
+    )
+
+
+def unacked_tasks() -> set[bytes]:
+    """Delivery tags of tasks a worker has taken but not acknowledged (acks_late: still running)."""
+    return set(_broker().hkeys("unacked"))
 
 
 def _pings(client) -> bool:
@@ -131,6 +147,8 @@ def test_worker_killed_mid_send_delivers_after_restart_and_never_twice(
     wait_until(lambda: OutboxMessage.objects.get(pk=receipt.pk).status == OutboxStatus.SENDING)
     worker.kill()
     assert smtp_sink.messages == []
+    left_by_the_dead = unacked_tasks()
+    assert left_by_the_dead  # acks_late: the killed worker's task is still in the broker
 
     smtp_sink.delay = 0
     celery_worker_factory(OUTBOX_CLAIM_TIMEOUT_SECONDS="1")
@@ -141,7 +159,9 @@ def test_worker_killed_mid_send_delivers_after_restart_and_never_twice(
     # Once recorded as sent, running the delivery again sends nothing.
     assert message_deliver(message_id=receipt.pk) == "skipped"
     assert outbox_sweep() == 0
-    time.sleep(0.5)
+    # Every task a live worker could still run (queued, or taken and not yet acknowledged) is
+    # done; only what the killed worker held is left. A second email would be in the sink now.
+    wait_until(lambda: queued_tasks() == 0 and unacked_tasks() <= left_by_the_dead)
     assert len(smtp_sink.messages) == 1
     assert "/track/" in body_of(smtp_sink.messages[0])
 
