@@ -8,7 +8,8 @@ Environment (all optional):
   BENCH_DB (samverka_bench)   created, migrated and seeded here; dropped at the end
   BENCH_KEEP_DB=1             keep the database (and reuse it with BENCH_REUSE_DB=1)
   BENCH_REDIS_URL (redis://127.0.0.1:6379/13)   broker; flushed before the delivery run
-  BENCH_PORT (8100)           gunicorn; BENCH_PORT+1 is the SMTP sink
+  BENCH_PORT (8100)           gunicorn; 0 picks a free port
+  BENCH_SMTP_PORT (BENCH_PORT+1)  the SMTP sink; 0 picks a free port
   BENCH_DELIVERY (2000)       outbox messages per delivery run
   BENCH_DELIVERY_PROCESSES (1,2)  Celery worker processes, one delivery run each
   BENCH_CONTACTS (5000)       contact persons in the seeded directory
@@ -38,6 +39,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -63,8 +65,20 @@ DB_NAME = os.environ.get("BENCH_DB", "samverka_bench")
 KEEP_DB = os.environ.get("BENCH_KEEP_DB") == "1"
 REUSE_DB = os.environ.get("BENCH_REUSE_DB") == "1"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-PORT = int(os.environ.get("BENCH_PORT", "8100"))
-SMTP_PORT = PORT + 1
+
+
+def _port(name: str, default: int) -> int:
+    """A port from the environment; 0 asks the kernel for a free one (tests run side by side)."""
+    port = int(os.environ.get(name, str(default)))
+    if port:
+        return port
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = _port("BENCH_PORT", 8100)
+SMTP_PORT = _port("BENCH_SMTP_PORT", PORT + 1)
 DELIVERY = int(os.environ.get("BENCH_DELIVERY", "2000"))
 # Comma-separated subset of web scenarios to run (e.g. "ok,submit"); "none" skips them all.
 ONLY = {n for n in os.environ.get("BENCH_SCENARIOS", "").split(",") if n}

@@ -14,13 +14,12 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT, free_port
 
 
 @pytest.fixture
@@ -40,7 +39,9 @@ def bench_env(postgres, redis_url, tmp_path):
         "BENCH_PG": f"postgres://{db.username or 'postgres'}@{db.hostname}:{db.port or 5432}",
         "BENCH_DB": f"{db.path.lstrip('/')}_bench_smoke",
         "BENCH_REDIS_URL": redis_url,
-        "BENCH_PORT": "8150",
+        # Free ports: a fixed one failed the run when another process held it.
+        "BENCH_PORT": str(free_port()),
+        "BENCH_SMTP_PORT": str(free_port()),
         "BENCH_OUT": str(tmp_path),
     }
 
