@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from cases.services.transitions import OUTCOMES
 from directory import selectors as directory
 from workflows.definition import TransitionSpec
+from workflows.fields import FieldSpec, Kind
 
 DESCRIPTION_MAX_LENGTH = 10_000
 
@@ -98,6 +102,45 @@ class RequestForm(forms.Form):
         return cleaned
 
 
+def _contact_field(field: FieldSpec, label: str | Promise) -> forms.Field:
+    choices = directory.contact_choices()
+    if choices is None:  # too many people for a list: the email, or a suggestion's button
+        return forms.EmailField(
+            label=_("Contact person's email"),
+            required=field.required,
+            help_text=_("Pick one of the suggestions, or type the email from the directory."),
+        )
+    return forms.ChoiceField(
+        label=label, choices=[("", _("Choose contact person")), *choices], required=field.required
+    )
+
+
+def _choice_field(field: FieldSpec, label: str | Promise) -> forms.Field:
+    choices = [("", format_lazy(_("Choose: {}"), field.label)), *field.choices]
+    return forms.ChoiceField(label=label, choices=choices, required=field.required)
+
+
+# Kind of transition field -> its HTML form field. Only shape: the service cleans the values.
+FORM_FIELDS: dict[str, Callable[[FieldSpec, str | Promise], forms.Field]] = {
+    Kind.TEXT: lambda f, label: forms.CharField(
+        label=label, required=f.required, widget=forms.Textarea(attrs={"rows": 3})
+    ),
+    Kind.LINE: lambda f, label: forms.CharField(
+        label=label, required=f.required, max_length=f.max_length
+    ),
+    Kind.DATE: lambda f, label: forms.DateField(
+        label=label, required=f.required, widget=forms.DateInput(attrs={"type": "date"})
+    ),
+    Kind.CONTACT: _contact_field,
+    Kind.CHOICE: _choice_field,
+}
+
+
+def transition_form_field(field: FieldSpec) -> forms.Field:
+    label = field.label if field.required else format_lazy(_("{} (optional)"), field.label)
+    return FORM_FIELDS[field.kind](field, label)
+
+
 class TransitionForm(forms.Form):
     """Renders the fields a transition needs; the transition service validates them."""
 
@@ -107,48 +150,8 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.spec = spec
         self.prefix = spec.name
-        for name in spec.fields:
-            self.fields[name] = self._field(name, required=name in spec.required)
-        self.fields["note"] = forms.CharField(
-            label=_("Internal note (optional)"),
-            required=False,
-            widget=forms.Textarea(attrs={"rows": 2}),
-        )
-
-    def _field(self, name: str, required: bool) -> forms.Field:
-        if name == "contact":
-            choices = directory.contact_choices()
-            if choices is None:
-                return forms.EmailField(
-                    label=_("Contact person's email"),
-                    required=required,
-                    help_text=_(
-                        "Pick one of the suggestions, or type the email from the directory."
-                    ),
-                )
-            return forms.ChoiceField(
-                label=_("Contact person"),
-                choices=[("", _("Choose contact person")), *choices],
-                required=required,
-            )
-        if name == "date":
-            return forms.DateField(
-                label=_("Date"), required=required, widget=forms.DateInput(attrs={"type": "date"})
-            )
-        if name == "outcome":
-            choices = [("", _("Choose outcome"))] + list(OUTCOMES.items())
-            return forms.ChoiceField(label=_("Outcome"), choices=choices, required=required)
-        if name == "title":
-            return forms.CharField(label=_("Project title"), required=required, max_length=200)
-        labels = {
-            "notes": _("Meeting notes"),
-            "purpose": _("Purpose"),
-            "summary": _("Summary"),
-            "reason": _("Reason") if required else _("Reason (optional)"),
-        }
-        return forms.CharField(
-            label=labels[name], required=required, widget=forms.Textarea(attrs={"rows": 3})
-        )
+        for field in spec.inputs:
+            self.fields[field.name] = transition_form_field(field)
 
 
 class LinkActionForm(TransitionForm):

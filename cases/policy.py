@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from cases.actors import Actor, ActorKind
 from cases.models import Case, CaseAssignment
 from directory.models import ContactPerson
 from workflows.definition import TransitionSpec
@@ -73,18 +74,12 @@ def can_act_via_link(contact: ContactPerson | None, case: Case) -> bool:
     return contact is not None and case.contact_id == contact.pk
 
 
-def can_transition(
-    user,
-    case: Case,
-    spec: TransitionSpec,
-    *,
-    requester: bool = False,
-    via_link_contact: ContactPerson | None = None,
-) -> bool:
-    if requester:
+def can_transition(actor: Actor, case: Case, spec: TransitionSpec) -> bool:
+    if actor.kind == ActorKind.REQUESTER:
         return REQUESTER in spec.actors
-    if via_link_contact is not None:
-        return ASSIGNED in spec.actors and can_act_via_link(via_link_contact, case)
+    if actor.kind == ActorKind.LINK:
+        return ASSIGNED in spec.actors and can_act_via_link(actor.contact, case)
+    user = actor.user
     if not (user and user.is_authenticated and user.is_active):
         return False
     if COORDINATOR in spec.actors and user.is_coordinator:

@@ -6,15 +6,21 @@ not a string "{}"), then the same form or service as the HTML interface checks m
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.text import format_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import StrictBooleanField, StrictCharField
 from cases.forms import RequestForm
 from cases.models import Case, CaseEvent
-from cases.services.transitions import OUTCOMES
-from workflows.definition import STATE_HELP, TRANSITION_NAMES
+from workflows.definition import (
+    STATE_HELP,
+    TRANSITION_NAMES,
+    TransitionSpec,
+    all_fields,
+    requester_view,
+)
+from workflows.fields import FieldSpec, Kind
 from workflows.models import State
 
 # API field name -> RequestForm field name, where they differ.
@@ -164,18 +170,6 @@ class NoteSerializer(serializers.Serializer):
     text = StrictCharField(help_text="The internal note; never shown to the requester.")
 
 
-# What the requester may see of each public event; everything else (internal notes, meeting
-# notes) stays internal. Mirrors the tracking page.
-_PUBLIC_EVENT_DATA = {
-    "assign_contact": ("contact_name",),
-    "start_project": ("title",),
-    "close": ("summary",),
-    "decline": ("reason",),
-    "withdraw": ("reason",),
-    "reopen": ("reason",),
-}
-
-
 class PublicEventSerializer(serializers.ModelSerializer):
     data = serializers.SerializerMethodField()
 
@@ -185,8 +179,8 @@ class PublicEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_data(self, event: CaseEvent) -> dict[str, str]:
-        keys = _PUBLIC_EVENT_DATA.get(event.transition, ())
-        return {k: event.data[k] for k in keys if event.data.get(k)}
+        """Only what the requester may see (workflows.definition.requester_view)."""
+        return {item.name: item.value for item in requester_view(event.transition, event.data)}
 
 
 class TrackSerializer(serializers.ModelSerializer):
@@ -230,14 +224,54 @@ class WithdrawSerializer(serializers.Serializer):
     reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
 
 
-# --- Transitions -----------------------------------------------------------------------------
+# --- Transitions: generated from the fields in the state machine's definition -------------
+
+# Kind of field -> the `type` the API lists, and the serializer field that checks its shape
+# (the transition service checks the meaning, exactly as for the HTML form).
+API_TYPES = {
+    Kind.TEXT: "string",
+    Kind.LINE: "string",
+    Kind.DATE: "date",
+    Kind.CONTACT: "email",
+    Kind.CHOICE: "choice",
+}
+_API_HINTS = {Kind.DATE: "YYYY-MM-DD. ", Kind.CONTACT: "The contact person's email. "}
+
+
+def _request_field(name: str, uses: list[tuple[TransitionSpec, FieldSpec]]) -> serializers.Field:
+    field = uses[0][1]
+    used_by = ", ".join(f"{spec.name}{'' if f.required else ' (optional)'}" for spec, f in uses)
+    # Lazy, so the schema shows the label in the language it is generated in.
+    help_text = format_lazy(
+        "{}. {}Used by: {}.", field.label, _API_HINTS.get(field.kind, ""), used_by
+    )
+    if field.kind == Kind.CHOICE:
+        choices = [value for value, _label in field.choices]
+        return serializers.ChoiceField(choices=choices, required=False, help_text=help_text)
+    return StrictCharField(required=False, allow_blank=True, help_text=help_text)
+
+
+def transition_fields(spec: TransitionSpec) -> list[dict]:
+    """The fields of one transition as the API lists them (GET …/transitions/)."""
+    result = []
+    for field in spec.inputs:
+        item = {
+            "name": field.name,
+            "label": str(field.label),
+            "required": field.required,
+            "type": API_TYPES[field.kind],
+        }
+        if field.choices:
+            item["choices"] = [value for value, _label in field.choices]
+        result.append(item)
+    return result
 
 
 class TransitionFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     required = serializers.BooleanField()
-    type = serializers.ChoiceField(choices=["string", "date", "email", "choice"])
+    type = serializers.ChoiceField(choices=sorted(set(API_TYPES.values())))
     choices = serializers.ListField(child=serializers.CharField(), required=False)
 
 
@@ -256,37 +290,20 @@ class AvailableTransitionsSerializer(serializers.Serializer):
     transitions = AvailableTransitionSerializer(many=True)
 
 
-class TransitionRequestSerializer(serializers.Serializer):
-    """`transition` plus the fields that transition needs (see GET on the same URL)."""
-
+class _TransitionRequestBase(serializers.Serializer):
     transition = serializers.ChoiceField(choices=TRANSITION_NAMES)
     version = serializers.IntegerField(
         required=False,
         min_value=1,
         help_text="The case version you acted on; a different current version gives 409.",
     )
-    contact = StrictCharField(required=False, help_text="assign_contact: contact person's email.")
-    date = StrictCharField(required=False, help_text="record_meeting, start_workshop: YYYY-MM-DD.")
-    notes = StrictCharField(required=False, allow_blank=True)
-    purpose = StrictCharField(required=False, allow_blank=True)
-    title = StrictCharField(required=False, allow_blank=True)
-    summary = StrictCharField(required=False, allow_blank=True)
-    outcome = serializers.ChoiceField(choices=list(OUTCOMES), required=False)
-    reason = StrictCharField(required=False, allow_blank=True)
-    note = StrictCharField(
-        required=False, allow_blank=True, help_text="Optional internal note on any transition."
-    )
 
 
-FIELD_TYPES = {"date": "date", "contact": "email", "outcome": "choice"}
-FIELD_LABELS = {
-    "contact": _("Contact person"),
-    "date": _("Date"),
-    "notes": _("Meeting notes"),
-    "purpose": _("Purpose"),
-    "title": _("Project title"),
-    "summary": _("Summary"),
-    "outcome": _("Outcome"),
-    "reason": _("Reason"),
-    "note": _("Internal note (optional)"),
-}
+TransitionRequestSerializer = type(
+    "TransitionRequestSerializer",
+    (_TransitionRequestBase,),
+    {
+        "__doc__": "`transition` plus the fields that transition needs (see GET on the same URL).",
+        **{name: _request_field(name, uses) for name, uses in all_fields().items()},
+    },
+)

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from workflows.fields import NOTE, FieldSpec, Kind
 from workflows.models import CaseWorkflow, State
 
 
 @dataclass(frozen=True)
 class TransitionSpec:
     name: str
-    label: str
+    label: str | Promise
     sources: tuple[str, ...]
     target: str
     actors: tuple[str, ...]
-    fields: tuple[str, ...]
-    optional: tuple[str, ...]
+    # The transition's own fields; `inputs` adds the internal note every step offers.
+    fields: tuple[FieldSpec, ...]
     public: bool
 
     @property
-    def required(self) -> tuple[str, ...]:
-        return tuple(f for f in self.fields if f not in self.optional)
+    def inputs(self) -> tuple[FieldSpec, ...]:
+        return (*self.fields, NOTE)
 
 
 # The order in which transitions are offered and listed.
@@ -54,10 +57,53 @@ def transitions() -> dict[str, TransitionSpec]:
             target=first.target,
             actors=tuple(custom["actors"]),
             fields=tuple(custom["fields"]),
-            optional=tuple(custom.get("optional", ())),
             public=custom["public"],
         )
     return result
+
+
+def declared_transitions(model: type = CaseWorkflow) -> list[str]:
+    """Every @transition method of `model`, in declaration order (django-fsm marks them)."""
+    return [
+        name
+        for klass in reversed(model.__mro__)
+        for name, attr in vars(klass).items()
+        if hasattr(attr, "_django_fsm")
+    ]
+
+
+def all_fields() -> dict[str, list[tuple[TransitionSpec, FieldSpec]]]:
+    """Field name -> the transitions that ask for it (the API's one request body lists each)."""
+    result: dict[str, list[tuple[TransitionSpec, FieldSpec]]] = {}
+    for spec in transitions().values():
+        for field in spec.inputs:
+            result.setdefault(field.name, []).append((spec, field))
+    return result
+
+
+@dataclass(frozen=True)
+class PublicItem:
+    name: str
+    label: str | Promise
+    value: str
+
+
+def requester_view(transition: str, data: dict[str, Any]) -> list[PublicItem]:
+    """What the requester may see of an event's data: the fields marked `public`, and only
+    those, of a public transition. The tracking page, the API and the status email use this."""
+    spec = transitions().get(transition)
+    if spec is None or not spec.public:
+        return []
+    items = []
+    for field in spec.fields:
+        if not field.public:
+            continue
+        # A contact person is stored as id, name and email; the requester is shown the name.
+        key = f"{field.name}_name" if field.kind == Kind.CONTACT else field.name
+        value = data.get(key)
+        if value:
+            items.append(PublicItem(name=key, label=field.label, value=str(value)))
+    return items
 
 
 def transitions_from(state: str) -> list[TransitionSpec]:

@@ -2,8 +2,10 @@
 
 Transition methods only change the state. Everything around a transition (locking, permission,
 data, the event, notifications) is done by the one transition service in `cases.services`.
-The metadata in `custom` (who acts, which fields, whether the requester is told) drives the
-forms, the API, the permission policy and the public "how it works" page, so they cannot drift.
+The metadata in `custom` (who acts, which fields, whether the requester is told) is the one
+definition of each transition: the forms, the API and its schema, the cleaning of the fields,
+the permission policy, what the requester sees and the public "how it works" page are all
+derived from it (workflows.definition), so they cannot drift.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
+
+from workflows.fields import OUTCOMES, FieldSpec, Kind
 
 
 class State(models.TextChoices):
@@ -54,7 +58,7 @@ class CaseWorkflow(FSMModelMixin, models.Model):
         custom={
             "label": _("Assign contact person"),
             "actors": (COORDINATOR,),
-            "fields": ("contact",),
+            "fields": (FieldSpec("contact", _("Contact person"), Kind.CONTACT, public=True),),
             "public": True,
         },
     )
@@ -68,7 +72,7 @@ class CaseWorkflow(FSMModelMixin, models.Model):
         custom={
             "label": _("Hand back to the coordinators"),
             "actors": (ASSIGNED,),
-            "fields": ("reason",),
+            "fields": (FieldSpec("reason", _("Reason")),),
             # Internal: the requester still waits for a contact person, as in "received".
             "public": False,
         },
@@ -83,7 +87,10 @@ class CaseWorkflow(FSMModelMixin, models.Model):
         custom={
             "label": _("Record meeting"),
             "actors": (ASSIGNED, COORDINATOR),
-            "fields": ("date", "notes"),
+            "fields": (
+                FieldSpec("date", _("Date of the meeting"), Kind.DATE, not_in_future=True),
+                FieldSpec("notes", _("Meeting notes")),
+            ),
             "public": True,
         },
     )
@@ -97,7 +104,10 @@ class CaseWorkflow(FSMModelMixin, models.Model):
         custom={
             "label": _("Plan workshop"),
             "actors": (ASSIGNED, COORDINATOR),
-            "fields": ("date", "purpose"),
+            "fields": (
+                FieldSpec("date", _("Date of the workshop"), Kind.DATE),
+                FieldSpec("purpose", _("Purpose")),
+            ),
             "public": True,
         },
     )
@@ -111,7 +121,10 @@ class CaseWorkflow(FSMModelMixin, models.Model):
         custom={
             "label": _("Start project"),
             "actors": (ASSIGNED, COORDINATOR),
-            "fields": ("title", "summary"),
+            "fields": (
+                FieldSpec("title", _("Project title"), Kind.LINE, public=True),
+                FieldSpec("summary", _("Summary")),
+            ),
             "public": True,
         },
     )
@@ -125,7 +138,10 @@ class CaseWorkflow(FSMModelMixin, models.Model):
         custom={
             "label": _("Close"),
             "actors": (COORDINATOR,),
-            "fields": ("outcome", "summary"),
+            "fields": (
+                FieldSpec("outcome", _("Outcome"), Kind.CHOICE, choices=OUTCOMES),
+                FieldSpec("summary", _("Summary"), public=True),
+            ),
             "public": True,
         },
     )
@@ -139,7 +155,7 @@ class CaseWorkflow(FSMModelMixin, models.Model):
         custom={
             "label": _("Decline"),
             "actors": (COORDINATOR,),
-            "fields": ("reason",),
+            "fields": (FieldSpec("reason", _("Reason"), public=True),),
             "public": True,
         },
     )
@@ -153,8 +169,7 @@ class CaseWorkflow(FSMModelMixin, models.Model):
         custom={
             "label": _("Withdraw"),
             "actors": (REQUESTER,),
-            "fields": ("reason",),
-            "optional": ("reason",),
+            "fields": (FieldSpec("reason", _("Reason"), required=False, public=True),),
             "public": True,
         },
     )
@@ -168,7 +183,7 @@ class CaseWorkflow(FSMModelMixin, models.Model):
         custom={
             "label": _("Reopen"),
             "actors": (COORDINATOR,),
-            "fields": ("reason",),
+            "fields": (FieldSpec("reason", _("Reason"), public=True),),
             "public": True,
         },
     )

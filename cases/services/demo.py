@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db import transaction
-
 from accounts.models import Role
 from accounts.services import staff_user_create
+from cases.actors import Actor
 from cases.models import Case
 from cases.services.intake import case_submit
 from cases.services.notes import case_note_add
@@ -79,33 +78,32 @@ def demo_seed() -> dict[str, int]:
         anna.user = users[Role.CONTACT]
         anna.save(update_fields=["user"])
     created = 0
-    coordinator = users[Role.COORDINATOR]
+    staff = Actor.staff(users[Role.COORDINATOR])
     for number, (code, title, text, area, steps) in enumerate(DEMO_CASES, start=1):
         email = f"demo{number}{DEMO_REQUESTER}"
         if Case.objects.filter(requester_email=email).exists():
             continue
-        with transaction.atomic():
-            case, _ = case_submit(
-                municipality=Municipality.objects.get(code=code),
-                requester_name=f"Demo Beställare {number}",
-                requester_role="Verksamhetsutvecklare",
-                requester_email=email,
-                title=title,
-                description=text,
-                areas=[Area.objects.get(slug=area)],
-            )
-            data = {
-                "assign_contact": {"contact": anna.email},
-                "record_meeting": {
-                    "date": case.created_at.date().isoformat(),
-                    "notes": "Första mötet.",
-                },
-                "start_project": {"title": title, "summary": "Ett gemensamt projekt under våren."},
-                "decline": {"reason": "Vi saknar tyvärr forskning inom området just nu."},
-            }
-            for step in steps:
-                case = case_transition(case=case, name=step, actor=coordinator, data=data[step])
-            if steps:
-                case_note_add(case=case, actor=coordinator, text="Demoärende.")
+        case, _ = case_submit(
+            municipality=Municipality.objects.get(code=code),
+            requester_name=f"Demo Beställare {number}",
+            requester_role="Verksamhetsutvecklare",
+            requester_email=email,
+            title=title,
+            description=text,
+            areas=[Area.objects.get(slug=area)],
+        )
+        data = {
+            "assign_contact": {"contact": anna.email},
+            "record_meeting": {
+                "date": case.created_at.date().isoformat(),
+                "notes": "Första mötet.",
+            },
+            "start_project": {"title": title, "summary": "Ett gemensamt projekt under våren."},
+            "decline": {"reason": "Vi saknar tyvärr forskning inom området just nu."},
+        }
+        for step in steps:
+            case = case_transition(case=case, name=step, actor=staff, data=data[step])
+        if steps:
+            case_note_add(case=case, actor=staff, text="Demoärende.")
         created += 1
     return {"users": len(DEMO_USERS), "cases_created": created}

@@ -1,8 +1,8 @@
 """Signed action links in the assignment email: the contact person acts without logging in.
 
 A link is the authority for one action on one case by one contact person (who may have no
-login). Its token carries the case id, contact id, purpose and case version, signed with
-Django's TimestampSigner (`signing.dumps`) and a salt per purpose:
+login). Its token (cases.link_tokens) carries the case id, contact id, purpose and case
+version, signed with a salt per purpose:
 
 - a token made for one purpose does not verify for another (the salt differs), and tampering
   breaks the signature: 400;
@@ -18,36 +18,18 @@ GET only reads (`case_link_read`); the writes below re-check the link under the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
 from cases import policy
-from cases.errors import (
-    ActionForbidden,
-    CaseConflict,
-    LinkExpired,
-    LinkInvalid,
-    LinkUsed,
-    TransitionNotAllowed,
-)
+from cases.actors import Actor
+from cases.errors import ActionForbidden, CaseConflict, LinkInvalid, LinkUsed, TransitionNotAllowed
+from cases.link_tokens import ACCEPT, PURPOSES, link_payload
 from cases.models import Case, CaseEvent, EventKind
 from cases.services.reminders import reminder_reset
-from cases.services.transitions import LINK_ACTOR_LABEL, case_transition
+from cases.services.transitions import case_transition
 from directory.models import ContactPerson
-
-ACCEPT = "accept"
-DECLINE = "decline"
-MEET = "meet"
-# Purpose -> the transition it performs (accepting only records an event).
-PURPOSES: dict[str, str | None] = {ACCEPT: None, DECLINE: "hand_back", MEET: "record_meeting"}
-
-
-def _salt(purpose: str) -> str:
-    return f"samverka.cases.link.{purpose}"
 
 
 @dataclass(frozen=True)
@@ -60,14 +42,6 @@ class CaseLink:
     @property
     def transition(self) -> str | None:
         return PURPOSES[self.purpose]
-
-
-def case_link_token(*, case: Case, contact: ContactPerson, purpose: str) -> str:
-    """The token for `purpose` on `case` as it is now (its current version)."""
-    if purpose not in PURPOSES:
-        raise ValueError(f"Unknown link purpose: {purpose}")
-    payload = {"case": case.pk, "contact": contact.pk, "purpose": purpose, "v": case.version}
-    return signing.dumps(payload, salt=_salt(purpose))
 
 
 def _accepted(case: Case, contact_id: int, version: int) -> bool:
@@ -85,21 +59,7 @@ def _check_current(*, case: Case, contact: ContactPerson, purpose: str, version:
 
 def case_link_read(*, token: str, purpose: str) -> CaseLink:
     """Check a link for `purpose`; raises LinkInvalid (400), LinkExpired or LinkUsed (410)."""
-    if purpose not in PURPOSES:
-        raise LinkInvalid()
-    max_age = timedelta(days=settings.SIGNED_LINK_MAX_AGE_DAYS)
-    try:
-        payload = signing.loads(token, salt=_salt(purpose), max_age=max_age)
-    except signing.SignatureExpired as exc:
-        raise LinkExpired() from exc
-    except signing.BadSignature as exc:
-        raise LinkInvalid() from exc
-    if not (
-        isinstance(payload, dict)
-        and payload.get("purpose") == purpose
-        and all(isinstance(payload.get(k), int) for k in ("case", "contact", "v"))
-    ):
-        raise LinkInvalid()
+    payload = link_payload(token=token, purpose=purpose)
     case = Case.objects.select_related("contact", "municipality").filter(pk=payload["case"]).first()
     contact = ContactPerson.objects.filter(pk=payload["contact"]).first()
     if case is None or contact is None:
@@ -116,7 +76,8 @@ def case_accept_by_link(*, link: CaseLink) -> CaseEvent:
     """
     if link.purpose != ACCEPT:
         raise LinkInvalid()
-    with transaction.atomic():
+    actor = Actor.link(link.contact)
+    with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update(of=("self",)).get(pk=link.case.pk)
         _check_current(case=locked, contact=link.contact, purpose=ACCEPT, version=link.version)
         now = timezone.now()
@@ -126,13 +87,9 @@ def case_accept_by_link(*, link: CaseLink) -> CaseEvent:
         return CaseEvent.objects.create(
             case=locked,
             kind=EventKind.ACCEPTED,
-            actor_label=LINK_ACTOR_LABEL,
-            data={
-                "by_contact": link.contact.name,
-                "contact_id": link.contact.pk,
-                "version": link.version,
-            },
+            data={**actor.event_data(), "contact_id": link.contact.pk, "version": link.version},
             public=False,
+            **actor.event_fields(),
         )
 
 
@@ -149,8 +106,8 @@ def case_transition_by_link(*, link: CaseLink, data: dict) -> Case:
         return case_transition(
             case=link.case,
             name=link.transition,
+            actor=Actor.link(link.contact),
             data=data,
-            via_link_contact=link.contact,
             expected_version=link.version,
         )
     except (CaseConflict, ActionForbidden, TransitionNotAllowed) as exc:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import gettext as _
 
+from cases.actors import actor_display
+from cases.models import CaseEvent
+from workflows.definition import PublicItem, requester_view
 from workflows.models import State
 
 register = template.Library()
@@ -34,16 +36,14 @@ def state_label(value: str) -> str:
 
 
 @register.filter
-def actor_name(event) -> str:
-    if event.actor_id:
-        return event.actor.get_full_name() or event.actor.email
-    if event.actor_label == "requester":
-        return _("Requester")
-    if event.actor_label == "contact_link":
-        return _("%(name)s (contact person, via email link)") % {
-            "name": event.data.get("by_contact", "")
-        }
-    return _("System")
+def actor_name(event: CaseEvent) -> str:
+    return actor_display(event)
+
+
+@register.filter
+def requester_items(event: CaseEvent) -> list[PublicItem]:
+    """What the requester may see of `event` (the one rule in workflows.definition)."""
+    return requester_view(event.transition, event.data)
 
 
 @register.filter

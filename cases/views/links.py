@@ -36,7 +36,7 @@ def case_link_view(request, purpose: str, token: str):
             if spec is None:
                 case_accept_by_link(link=link)
             else:
-                data = {name: request.POST.get(name, "") for name in spec.fields}
+                data = {f.name: request.POST.get(f.name, "") for f in spec.fields}
                 case_transition_by_link(link=link, data=data)
         except CaseValidationError as exc:
             form.is_valid()

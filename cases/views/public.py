@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import selectors
+from cases.actors import Actor
 from cases.errors import CaseError
 from cases.forms import RequestForm, WithdrawForm
 from cases.services import case_submit, case_transition
@@ -101,7 +102,9 @@ def track_withdraw(request, token: str):
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            case_transition(case=case, name="withdraw", requester=True, data=form.cleaned_data)
+            case_transition(
+                case=case, name="withdraw", actor=Actor.requester(), data=form.cleaned_data
+            )
             messages.success(request, _("Your request has been withdrawn."))
         except CaseError as exc:
             messages.error(request, str(exc.message))

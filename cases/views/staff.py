@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases import policy, selectors
+from cases.actors import Actor
 from cases.errors import CaseError, CaseValidationError
 from cases.forms import DatePlanForm, NoteForm, TransitionForm
 from cases.services import case_date_plan, case_note_add, case_transition
 from directory import selectors as directory
-from directory.suggestions import suggest_contacts
 from workflows.definition import transitions, transitions_from
 from workflows.models import OPEN_STATES, State
 
@@ -74,7 +74,7 @@ def _render_case(request, case, forms=None, status=200):
     available = [
         spec
         for spec in transitions_from(case.state)
-        if policy.can_transition(request.user, case, spec)
+        if policy.can_transition(Actor.staff(request.user), case, spec)
     ]
     forms = forms or {}
     transition_forms = [
@@ -92,7 +92,7 @@ def _render_case(request, case, forms=None, status=200):
             "open_states": OPEN_STATES,
             "note_form": forms.get("note") or NoteForm(),
             "date_form": forms.get("date") or DatePlanForm(initial={"date": case.planned_date}),
-            "suggestions": suggest_contacts(case)
+            "suggestions": selectors.case_suggestions(case=case)
             if request.user.is_coordinator and any(s.name == "assign_contact" for s in available)
             else [],
         },
@@ -132,7 +132,7 @@ def case_transition_view(request, reference: str, name: str):
     if spec is None:
         raise Http404
     form = TransitionForm(request.POST, spec=spec)
-    data = {key: form.data.get(f"{spec.name}-{key}", "") for key in (*spec.fields, "note")}
+    data = {f.name: form.data.get(f"{spec.name}-{f.name}", "") for f in spec.inputs}
     version = form.data.get(f"{spec.name}-version", "")
     return _act(
         request,
@@ -140,7 +140,7 @@ def case_transition_view(request, reference: str, name: str):
         lambda: case_transition(
             case=case,
             name=name,
-            actor=request.user,
+            actor=Actor.staff(request.user),
             data=data,
             expected_version=int(version) if version.isdigit() else None,
         ),
@@ -158,7 +158,9 @@ def case_note_view(request, reference: str):
     return _act(
         request,
         case,
-        lambda: case_note_add(case=case, actor=request.user, text=form.data.get("text", "")),
+        lambda: case_note_add(
+            case=case, actor=Actor.staff(request.user), text=form.data.get("text", "")
+        ),
         form=form,
         form_key="note",
         success=_("The note was added."),
@@ -173,7 +175,9 @@ def case_date_view(request, reference: str):
     return _act(
         request,
         case,
-        lambda: case_date_plan(case=case, actor=request.user, date=form.data.get("date", "")),
+        lambda: case_date_plan(
+            case=case, actor=Actor.staff(request.user), date=form.data.get("date", "")
+        ),
         form=form,
         form_key="date",
         success=_("The meeting date was saved. Both sides are reminded the day before."),

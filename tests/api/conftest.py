@@ -9,6 +9,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from cases.actors import Actor
 from tests.factories import make_case, make_user
 
 ROLES = (
@@ -70,7 +71,10 @@ def world(db, directory, contact_a, contact_b, contact_user_a, contact_user_b) -
     from cases.services import case_transition
 
     former = case_transition(
-        case=former, name="assign_contact", actor=coordinator, data={"contact": contact_b.email}
+        case=former,
+        name="assign_contact",
+        actor=Actor.staff(coordinator),
+        data={"contact": contact_b.email},
     )
     tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
     return World(case=case, other_case=other, former_case=former, users=users, tokens=tokens)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from cases.actors import Actor
 from cases.models import Case
 from tests.api.test_permission_matrix import SUBMISSION
 
@@ -64,10 +65,10 @@ def test_tracking_shows_public_events_only(world, anon, coordinator):
     case = case_transition(
         case=world.case,
         name="record_meeting",
-        actor=coordinator,
+        actor=Actor.staff(coordinator),
         data={"date": "2026-01-10", "notes": "HEMLIGA mötesanteckningar", "note": "INTERN"},
     )
-    case_note_add(case=case, actor=coordinator, text="INTERN anteckning")
+    case_note_add(case=case, actor=Actor.staff(coordinator), text="INTERN anteckning")
     response = anon.get(f"/api/v1/track/{world.case.token}/")
     assert response.status_code == 200
     text = response.content.decode()

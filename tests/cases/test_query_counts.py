@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cases.actors import Actor
 from cases.services import case_note_add
 from tests.factories import make_case
 
@@ -50,7 +51,7 @@ def test_case_page_queries_are_constant_in_the_number_of_events(
     url = reverse("staff-case", args=[case.reference])
     short = _count(client, url)
     for n in range(25):
-        case_note_add(case=case, actor=coordinator, text=f"Anteckning {n}")
+        case_note_add(case=case, actor=Actor.staff(coordinator), text=f"Anteckning {n}")
     with django_assert_max_num_queries(short):
         client.get(url)
     assert short <= 10

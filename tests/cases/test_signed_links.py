@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from cases.actors import Actor
 from cases.models import Case, CaseAssignment, CaseEvent, EventKind
 from cases.services import case_transition
 from notifications.models import OutboxMessage
@@ -290,7 +291,9 @@ def test_links_are_refused_after_the_case_changed_since_the_email(
 ):
     case, links = assigned
     # A coordinator records the meeting meanwhile: the version moves on.
-    case_transition(case=case, name="record_meeting", actor=coordinator, data=meeting_data())
+    case_transition(
+        case=case, name="record_meeting", actor=Actor.staff(coordinator), data=meeting_data()
+    )
     before = snapshot(case)
 
     response = client.post(links[purpose], {"reason": "x", **meeting_data()})
@@ -304,7 +307,10 @@ def test_former_contacts_links_are_refused_after_reassignment(
 ):
     case, links = assigned
     case_transition(
-        case=case, name="assign_contact", actor=coordinator, data={"contact": contact_b.email}
+        case=case,
+        name="assign_contact",
+        actor=Actor.staff(coordinator),
+        data={"contact": contact_b.email},
     )
     before = snapshot(case)
 

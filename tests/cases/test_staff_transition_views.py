@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cases.actors import Actor
 from cases.models import Case, CaseEvent
 from cases.services import case_transition
 from tests.factories import make_case
@@ -104,7 +105,10 @@ def test_second_coordinator_gets_409_when_the_case_changed_since_they_loaded_it(
     case = make_case()
     stale_version = case.version
     case_transition(
-        case=case, name="assign_contact", actor=coordinator, data={"contact": contact_a.email}
+        case=case,
+        name="assign_contact",
+        actor=Actor.staff(coordinator),
+        data={"contact": contact_a.email},
     )
     client.force_login(coordinator)
 

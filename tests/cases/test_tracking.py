@@ -7,6 +7,7 @@ import hashlib
 
 import pytest
 
+from cases.actors import Actor
 from cases.models import Case, CaseEvent
 from cases.services import case_note_add, case_transition
 from tests.factories import make_case
@@ -77,11 +78,11 @@ def test_the_case_reference_does_not_open_the_tracking_page(client, directory):
 
 def test_internal_notes_never_appear_on_the_tracking_page(client, coordinator, contact_a):
     case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
-    case_note_add(case=case, actor=coordinator, text=SECRET_NOTE)
+    case_note_add(case=case, actor=Actor.staff(coordinator), text=SECRET_NOTE)
     case_transition(
         case=case,
         name="record_meeting",
-        actor=coordinator,
+        actor=Actor.staff(coordinator),
         data={"date": "2026-01-10", "notes": "Mötesanteckning", "note": SECRET_NOTE + " 2"},
     )
 

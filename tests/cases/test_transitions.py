@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cases.actors import Actor
 from cases.errors import ActionForbidden, CaseValidationError, TransitionNotAllowed
 from cases.models import Case, CaseAssignment, CaseEvent, EventKind
 from cases.services import case_transition
@@ -89,7 +90,7 @@ def case_in(state: str, *, coordinator, contact):
     if steps == ("withdraw",):
         case = make_case(contact=contact)
         token = case.token
-        case = case_transition(case=case, name="withdraw", requester=True, data={})
+        case = case_transition(case=case, name="withdraw", actor=Actor.requester(), data={})
         case.token = token
         return case
     return make_case(steps=steps, actor=coordinator, contact=contact)
@@ -97,8 +98,10 @@ def case_in(state: str, *, coordinator, contact):
 
 def perform(case, name: str, role: str, users: dict):
     if role == "requester":
-        return case_transition(case=case, name=name, requester=True, data=PAYLOAD[name])
-    return case_transition(case=case, name=name, actor=users.get(role), data=PAYLOAD[name])
+        return case_transition(case=case, name=name, actor=Actor.requester(), data=PAYLOAD[name])
+    return case_transition(
+        case=case, name=name, actor=Actor.staff(users.get(role)), data=PAYLOAD[name]
+    )
 
 
 @pytest.fixture
@@ -158,9 +161,9 @@ def test_each_transition_is_possible_only_from_its_source_states(
 ):
     case = case_in(state, coordinator=coordinator, contact=contact_a)
     sources, target = PROCESS[name]
-    role_kwargs = {"requester": True} if name == "withdraw" else {"actor": coordinator}
+    role_kwargs = {"actor": Actor.requester() if name == "withdraw" else Actor.staff(coordinator)}
     if name == "hand_back":
-        role_kwargs = {"actor": contact_user_a}
+        role_kwargs = {"actor": Actor.staff(contact_user_a)}
     events_before = CaseEvent.objects.filter(case=case).count()
 
     if state in sources:
@@ -183,7 +186,10 @@ def test_reassigning_a_contact_is_logged_as_reassignment_and_ends_the_old_assign
     case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
 
     case = case_transition(
-        case=case, name="assign_contact", actor=coordinator, data={"contact": contact_b.email}
+        case=case,
+        name="assign_contact",
+        actor=Actor.staff(coordinator),
+        data={"contact": contact_b.email},
     )
 
     assert case.state == "contact_assigned"
@@ -204,14 +210,17 @@ def test_former_contact_can_no_longer_act_after_reassignment(
 ):
     case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
     case_transition(
-        case=case, name="assign_contact", actor=coordinator, data={"contact": contact_b.email}
+        case=case,
+        name="assign_contact",
+        actor=Actor.staff(coordinator),
+        data={"contact": contact_b.email},
     )
 
     with pytest.raises(ActionForbidden):
         case_transition(
             case=case,
             name="record_meeting",
-            actor=contact_user_a,
+            actor=Actor.staff(contact_user_a),
             data=PAYLOAD["record_meeting"],
         )
 
@@ -238,7 +247,7 @@ def test_transition_with_missing_or_bad_data_is_refused_with_the_field_named(
     case = case_in(state, coordinator=coordinator, contact=contact_a)
 
     with pytest.raises(CaseValidationError) as refused:
-        case_transition(case=case, name=name, actor=coordinator, data=data)
+        case_transition(case=case, name=name, actor=Actor.staff(coordinator), data=data)
 
     assert refused.value.status == 400
     assert field in refused.value.fields
@@ -252,7 +261,10 @@ def test_assigning_an_inactive_contact_is_refused(coordinator, contact_a, contac
 
     with pytest.raises(CaseValidationError) as refused:
         case_transition(
-            case=case, name="assign_contact", actor=coordinator, data={"contact": contact_b.email}
+            case=case,
+            name="assign_contact",
+            actor=Actor.staff(coordinator),
+            data={"contact": contact_b.email},
         )
 
     assert "contact" in refused.value.fields
@@ -262,7 +274,7 @@ def test_assigning_an_inactive_contact_is_refused(coordinator, contact_a, contac
 def test_withdraw_reason_is_optional_for_the_requester(directory):
     case = make_case()
 
-    case = case_transition(case=case, name="withdraw", requester=True, data={})
+    case = case_transition(case=case, name="withdraw", actor=Actor.requester(), data={})
 
     assert case.state == "withdrawn"
     event = CaseEvent.objects.filter(case=case).latest("id")
@@ -276,11 +288,13 @@ def test_deactivated_coordinator_can_no_longer_transition(coordinator, directory
     coordinator.save(update_fields=["is_active"])
 
     with pytest.raises(ActionForbidden):
-        case_transition(case=case, name="decline", actor=coordinator, data=PAYLOAD["decline"])
+        case_transition(
+            case=case, name="decline", actor=Actor.staff(coordinator), data=PAYLOAD["decline"]
+        )
 
 
 def test_unknown_transition_is_refused_as_invalid(coordinator, directory):
     case = make_case()
 
     with pytest.raises(CaseValidationError):
-        case_transition(case=case, name="approve", actor=coordinator, data={})
+        case_transition(case=case, name="approve", actor=Actor.staff(coordinator), data={})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from cases.actors import Actor
 from cases.models import Case
 from cases.services import case_submit, case_transition
 from notifications.models import OutboxMessage
@@ -110,7 +111,10 @@ def test_reassignment_emails_the_new_contact_person(coordinator, contact_a, cont
     case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
 
     case_transition(
-        case=case, name="assign_contact", actor=coordinator, data={"contact": contact_b.email}
+        case=case,
+        name="assign_contact",
+        actor=Actor.staff(coordinator),
+        data={"contact": contact_b.email},
     )
 
     assert sorted(
@@ -124,7 +128,7 @@ def test_internal_note_on_a_step_is_not_in_the_requesters_email(coordinator, con
     case_transition(
         case=case,
         name="record_meeting",
-        actor=coordinator,
+        actor=Actor.staff(coordinator),
         data={"date": "2026-01-10", "notes": "Anteckning", "note": "Internt: budgeten är slut"},
     )
 

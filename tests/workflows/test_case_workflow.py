@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import pytest
+from django_fsm import transition
 
+from cases.forms import FORM_FIELDS
 from cases.models import Case, CaseEvent
+from cases.serializers import API_TYPES
+from cases.services.transitions import CLEANERS
 from tests.factories import make_case
-from workflows.definition import STATE_HELP, TRANSITION_NAMES, transitions, transitions_from
-from workflows.models import FINAL_STATES, OPEN_STATES, State
+from workflows.definition import (
+    STATE_HELP,
+    TRANSITION_NAMES,
+    declared_transitions,
+    requester_view,
+    transitions,
+    transitions_from,
+)
+from workflows.fields import Kind
+from workflows.models import FINAL_STATES, OPEN_STATES, CaseWorkflow, State
 
 CORE_STEPS = (
     "assign_contact",
@@ -77,13 +89,55 @@ def test_each_step_names_who_acts_and_what_it_requires(name, actors, required, o
     spec = transitions()[name]
 
     assert set(spec.actors) == actors
-    assert spec.required == required
-    assert spec.optional == optional
+    assert tuple(f.name for f in spec.fields if f.required) == required
+    assert tuple(f.name for f in spec.fields if not f.required) == optional
     assert spec.public, "the requester is told about every step"
 
 
-def test_every_transition_is_listed_once():
+def test_every_transition_method_of_the_state_machine_is_in_the_definition():
+    assert sorted(declared_transitions()) == sorted(TRANSITION_NAMES)
     assert list(transitions()) == list(TRANSITION_NAMES)
+
+
+def test_a_transition_method_missing_from_the_definition_is_found():
+    class Extended(CaseWorkflow):
+        class Meta:
+            abstract = True
+            app_label = "workflows"
+
+        @transition(field="state", source=State.RECEIVED, target=State.CLOSED)
+        def fast_track(self) -> None:
+            pass
+
+    assert set(declared_transitions(Extended)) - set(TRANSITION_NAMES) == {"fast_track"}
+
+
+def test_every_field_kind_has_a_form_field_a_cleaner_and_an_api_type():
+    kinds = {f.kind for spec in transitions().values() for f in spec.inputs}
+
+    assert kinds <= set(Kind.ALL)
+    assert set(Kind.ALL) <= set(FORM_FIELDS) & set(CLEANERS) & set(API_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("transition", "data", "seen"),
+    [
+        (
+            "assign_contact",
+            {"contact_name": "Anna", "contact_email": "a@hb.example"},
+            {"contact_name": "Anna"},
+        ),
+        ("record_meeting", {"date": "2026-01-15", "notes": "Internt", "note": "x"}, {}),
+        ("start_project", {"title": "Svinn", "summary": "Internt"}, {"title": "Svinn"}),
+        ("close", {"outcome": "completed", "summary": "Klart"}, {"summary": "Klart"}),
+        ("decline", {"reason": "Ingen tid", "note": "intern"}, {"reason": "Ingen tid"}),
+        ("hand_back", {"reason": "Jag är sjuk"}, {}),
+    ],
+)
+def test_the_requester_sees_only_the_public_fields_of_a_step(transition, data, seen):
+    items = requester_view(transition, data)
+
+    assert {item.name: item.value for item in items} == seen
 
 
 def test_state_cannot_be_set_directly(directory):
