@@ -31,6 +31,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
+from cases.selectors import contact_loads  # noqa: E402
 from directory.models import Area, ContactPerson  # noqa: E402
 from directory.services import directory_import  # noqa: E402
 from directory.suggestions import build_index, get_index, rank_contacts  # noqa: E402
@@ -70,7 +71,7 @@ def main() -> None:
     for _round in range(5):
         for item in requests:
             started = time.perf_counter()
-            rank_contacts(title=item["title"], text=item["text"], limit=5)
+            rank_contacts(title=item["title"], text=item["text"], loads=contact_loads, limit=5)
             timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     print(f"contacts: {len(index.docs)}, index terms: {len(index.exact)}")

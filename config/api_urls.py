@@ -15,13 +15,14 @@ from rest_framework.routers import SimpleRouter
 from api.errors import error_body
 from cases import api as cases_api
 from directory import api as directory_api
+from workflows import api as workflows_api
 
 router = SimpleRouter()
 router.register("municipalities", directory_api.MunicipalityViewSet, basename="municipality")
 router.register("areas", directory_api.AreaViewSet, basename="area")
 router.register("forms", directory_api.CollaborationFormViewSet, basename="form")
 router.register("contacts", directory_api.ContactPersonViewSet, basename="contact")
-router.register("reminder-rules", cases_api.ReminderRuleViewSet, basename="reminder-rule")
+router.register("reminder-rules", workflows_api.ReminderRuleViewSet, basename="reminder-rule")
 
 v1 = [
     path("requests/", cases_api.RequestCreateView.as_view(), name="request-create"),

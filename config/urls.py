@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("", include("notifications.urls")),
     path("", include("directory.urls")),
+    path("", include("workflows.urls")),
     path("", include("cases.urls")),
 ]
 

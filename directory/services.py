@@ -11,6 +11,7 @@ from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
+from workflows.models import OPEN_STATES
 
 
 @dataclass
@@ -251,8 +252,6 @@ def contact_deactivate(*, contact: ContactPerson) -> int:
     Their open cases keep them as contact (history stays right) and show up in the inbox
     flagged for reassignment; returns how many open cases need a new contact.
     """
-    from workflows.models import OPEN_STATES
-
     if contact.active:
         contact.active = False
         contact.save(update_fields=["active"])

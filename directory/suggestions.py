@@ -36,16 +36,15 @@ import re
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import snowballstemmer
 from django.core.cache import cache
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from directory.models import Area, CollaborationForm, ContactPerson
-from workflows.models import OPEN_STATES
 
 WORD_RE = re.compile(r"[0-9a-zåäöéüæø]+(?:-[0-9a-zåäöéüæø]+)*", re.IGNORECASE)
 MIN_PART = 4  # shortest prefix/suffix/infix that may count as part of a compound
@@ -358,24 +357,14 @@ class Suggestion:
         }
 
 
-def contact_loads(contact_ids=None) -> dict[int, int]:
-    """Open cases per contact person (of `contact_ids`, or everyone), counted from the cases.
-
-    Counted from the case side over the indexed contact column: joining every contact to all
-    their cases reads the whole case table. Ranking asks only for its candidates, which keeps
-    this to a few index lookups even at a million cases.
-    """
-    case_model = ContactPerson._meta.get_field("cases").related_model  # no import of cases
-    cases = case_model.objects.filter(state__in=OPEN_STATES, contact__isnull=False)
-    if contact_ids is not None:
-        cases = cases.filter(contact_id__in=list(contact_ids))
-    rows = cases.values("contact_id").annotate(n=Count("id")).values_list("contact_id", "n")
-    return dict(rows)
-
-
 # Load lowers a score by at most half (or to FULL_PENALTY at capacity), so the best few come
 # from the best-matching few dozen; only those need their load counted.
 CANDIDATES = 40
+
+# Open cases per contact id. The directory does not know cases: the caller passes the counts,
+# or a function that counts them for the ids it is given (only the candidates), which keeps
+# the count to a few index lookups at a million cases (`cases.selectors.contact_loads`).
+Loads = Mapping[int, int] | Callable[[list[int]], Mapping[int, int]]
 
 
 def rank_contacts(
@@ -385,11 +374,15 @@ def rank_contacts(
     area_slugs: list[str] | tuple[str, ...] = (),
     form_slugs: list[str] | tuple[str, ...] = (),
     language: str = "sv",
-    loads: dict[int, int] | None = None,
+    loads: Loads,
     limit: int = 5,
     index: DirectoryIndex | None = None,
 ) -> list[Suggestion]:
-    """The best `limit` active contacts for a request, each with its reasons."""
+    """The best `limit` active contacts for a request, each with its reasons.
+
+    `loads` is each contact's open cases, or a function counting them for the candidates'
+    ids; `{}` ranks as if nobody had any (the evaluation does, to measure the matching alone).
+    """
     index = index or get_index()
     extra = " ".join(index.form_names.get(s, "") for s in form_slugs)
     results = score_text(index, title, text, extra=extra, fields=SUGGESTION_FIELDS)
@@ -405,15 +398,14 @@ def rank_contacts(
         (r for r in results.values() if r.score > 0 and r.contact_id in index.docs),
         key=lambda r: -r.score,
     )[: max(CANDIDATES, limit * 4)]
-    if loads is None:
-        loads = contact_loads(r.contact_id for r in candidates)
+    counts = loads([r.contact_id for r in candidates]) if callable(loads) else loads
     lang = (language or "sv")[:2].lower()
     ranked: list[tuple[float, Scored, int, bool]] = []
     for scored in candidates:
         doc = index.docs.get(scored.contact_id)
         if doc is None or scored.score <= 0:
             continue
-        active = loads.get(doc.id, 0)
+        active = counts.get(doc.id, 0)
         capacity = max(doc.capacity, 0)
         factor = 1.0
         if capacity == 0 or active >= capacity:
@@ -459,18 +451,6 @@ def rank_contacts(
             )
         )
     return suggestions
-
-
-def suggest_contacts(case, limit: int = 5) -> list[Suggestion]:
-    """Ranked contact suggestions for a case (title, description, areas, forms, language)."""
-    return rank_contacts(
-        title=case.title,
-        text=case.description,
-        area_slugs=[a.slug for a in case.areas.all()],
-        form_slugs=[f.slug for f in case.forms.all()],
-        language=case.language,
-        limit=limit,
-    )
 
 
 def search_contacts(query: str, *, area_slug: str = "") -> list[tuple[ContactPerson, list[str]]]:

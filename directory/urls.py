@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.urls import path
 
 from directory import views
@@ -7,5 +9,4 @@ urlpatterns = [
     path("forms/", views.forms, name="forms"),
     path("contacts/", views.contacts, name="contacts"),
     path("contacts/<int:pk>/", views.contact, name="contact"),
-    path("how-it-works/", views.how_it_works, name="how-it-works"),
 ]

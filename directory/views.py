@@ -1,41 +1,29 @@
-"""Public pages that answer "what", "who" and "how". Swedish first, no login."""
+"""Public pages that answer "what" and "who". Swedish first, no login.
+
+"How" (the process) is `workflows.views.how_it_works`: the state machine's own page.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from directory import selectors
 from directory.suggestions import search_contacts
-from workflows.definition import STATE_HELP, transitions
-from workflows.models import ASSIGNED, COORDINATOR, FINAL_STATES, REQUESTER, State
 
-ACTOR_LABELS = {
-    COORDINATOR: _("a coordinator"),
-    ASSIGNED: _("the contact person"),
-    REQUESTER: _("you (the requester)"),
-}
-# What a municipality should expect; a guide, not a promise. Final states have no duration.
-TYPICAL_TIME = {
-    State.RECEIVED: _("1–2 working days"),
-    State.CONTACT_ASSIGNED: _("1–2 weeks until the first meeting"),
-    State.MEETING_HELD: _("2–4 weeks"),
-    State.WORKSHOP: _("1–2 months"),
-    State.PROJECT: _("from a few months to a few years, depending on the form"),
-}
 QUERY_MAX_LENGTH = 200
 
 
-def areas(request):
+def areas(request: HttpRequest) -> HttpResponse:
     return render(request, "public/areas.html", {"catalogue": selectors.area_catalogue()})
 
 
-def forms(request):
+def forms(request: HttpRequest) -> HttpResponse:
     return render(request, "public/forms.html", {"forms": selectors.form_list()})
 
 
-def contacts(request):
+def contacts(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:QUERY_MAX_LENGTH].strip()
     area = request.GET.get("area", "")[:100]
     hits = search_contacts(query, area_slug=area)
@@ -51,42 +39,8 @@ def contacts(request):
     )
 
 
-def contact(request, pk: int):
+def contact(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.contact_detail(pk=pk)
     if person is None:
         raise Http404(_("No contact person with this number."))
     return render(request, "public/contact.html", {"person": person})
-
-
-def process_steps() -> list[dict]:
-    """Every state of the case, in order, with the steps out of it, from the state machine."""
-    specs = transitions().values()
-    steps = []
-    for state in State:
-        outgoing = [
-            {
-                "spec": spec,
-                "target": State(spec.target),
-                "actors": [ACTOR_LABELS.get(a, a) for a in spec.actors],
-            }
-            for spec in specs
-            if state.value in spec.sources
-        ]
-        steps.append(
-            {
-                "state": state,
-                "help": STATE_HELP.get(state, ""),
-                "typical_time": TYPICAL_TIME.get(state, ""),
-                "final": state in FINAL_STATES,
-                "transitions": outgoing,
-            }
-        )
-    return steps
-
-
-def how_it_works(request):
-    return render(
-        request,
-        "public/how_it_works.html",
-        {"steps": process_steps(), "forms": selectors.form_list()},
-    )

@@ -4,12 +4,21 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
+from cases.selectors import contact_loads
 from directory.models import Area, ContactPerson
-from directory.suggestions import rank_contacts, search_contacts, suggest_contacts
+from directory.suggestions import CANDIDATES, rank_contacts, search_contacts
 from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The reasons are asserted in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def emails(suggestions):
@@ -55,14 +64,31 @@ def test_a_contact_at_capacity_drops_below_a_free_colleague(directory):
     assert "at full capacity" in helena_full.reasons
 
 
-def test_open_cases_count_as_load(directory, coordinator):
+def test_load_is_counted_for_the_best_candidates_only(directory):
+    # More people match than are candidates: counting everyone's cases would not scale.
+    for i in range(CANDIDATES + 10):
+        ContactPerson.objects.create(
+            email=f"gardener{i}@hb.example", name=f"Gardener {i:02d}", keywords="pelargoner"
+        )
+    asked: list[list[int]] = []
+
+    def count(ids: list[int]) -> dict[int, int]:
+        asked.append(ids)
+        return {}
+
+    result = rank_contacts(title="Pelargoner", text="", loads=count, limit=3)
+    assert len(asked) == 1 and len(asked[0]) == CANDIDATES
+    assert {s.contact.pk for s in result} <= set(asked[0])
+
+
+def test_counted_loads_lower_the_score_like_given_ones(directory):
+    request = {"title": "Demens", "text": "Personcentrerad vård för personer med demens."}
     helena = ContactPerson.objects.get(email="helena.bergqvist@hb.example")
-    make_case(steps=("assign_contact",), actor=coordinator, contact=helena)
-    make_case(steps=("assign_contact", "close"), actor=coordinator, contact=helena)
-    case = make_case(title="Demensvård", description="Stöd i demensvården.", areas=[])
-    [first, *_] = suggest_contacts(case)
-    assert first.contact == helena
-    assert "1 active cases of 5" in first.reasons
+    given = rank_contacts(**request, loads={helena.pk: 5})
+    counted = rank_contacts(**request, loads=lambda ids: {helena.pk: 5} if helena.pk in ids else {})
+    assert [(s.contact, s.score, s.reasons) for s in counted] == [
+        (s.contact, s.score, s.reasons) for s in given
+    ]
 
 
 def test_language_the_contact_does_not_speak_lowers_the_score(directory):
@@ -144,6 +170,23 @@ def test_evaluate_suggestions_prints_hit_rates(directory, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "top-1: 1/2 = 50.0%" in out
     assert "top-3: 1/2 = 50.0%" in out
+
+
+def test_evaluation_measures_the_matching_alone_whatever_the_case_load(
+    directory, tmp_path, capsys, coordinator
+):
+    # Eva Jonsson is the best match, just ahead of Mikael Strand; at full capacity she would
+    # drop below him on the coordinator's page, but the evaluation measures the matching.
+    eva = ContactPerson.objects.get(email="eva.jonsson@hb.example")
+    for _ in range(eva.max_active_cases):
+        make_case(steps=("assign_contact",), actor=coordinator, contact=eva)
+    item = {"title": "Biogas och kompost", "text": "", "expect": [eva.email]}
+    loaded = rank_contacts(title=item["title"], text=item["text"], loads=contact_loads)
+    assert loaded[0].contact != eva  # counting her cases would change the answer
+    path = tmp_path / "eval.json"
+    path.write_text(json.dumps([item]), encoding="utf-8")
+    call_command("evaluate_suggestions", str(path))
+    assert "top-1: 1/1 = 100.0%" in capsys.readouterr().out
 
 
 def test_coordinator_sees_suggestions_with_one_click_assign(client, directory, coordinator):

@@ -3,6 +3,10 @@
 The file is a JSON list of {"municipality", "title", "text", "expect": [emails]} objects;
 optional "areas", "forms" (slugs) and "language" are used when present. A hit at k is any
 expected contact among the top k suggestions.
+
+It ranks as if nobody had open cases: the figures measure the matching alone and do not move
+with the database's current case load (on the coordinator's page, load lowers a busy
+person's score; see `cases.selectors.case_suggestions`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.suggestions import contact_loads, get_index, rank_contacts
+from directory.suggestions import get_index, rank_contacts
 
 
 class Command(BaseCommand):
@@ -33,7 +37,6 @@ class Command(BaseCommand):
         if not index.docs:
             raise CommandError("The directory has no active contact persons; import it first.")
         known = {d.email.lower() for d in index.docs.values()}
-        loads = contact_loads()
         top1 = top3 = 0
         for number, item in enumerate(items, start=1):
             if not isinstance(item, dict) or not isinstance(item.get("expect"), list):
@@ -48,7 +51,7 @@ class Command(BaseCommand):
                 area_slugs=item.get("areas") or (),
                 form_slugs=item.get("forms") or (),
                 language=str(item.get("language", "sv")),
-                loads=loads,
+                loads={},
                 limit=3,
                 index=index,
             )
