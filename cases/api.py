@@ -10,26 +10,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from api.fields import QueryBooleanField, StrictBooleanField
+from api.fields import QueryBooleanField
 from api.schema import ApiAutoSchema
 from cases import notify, policy, selectors
+from cases.actors import Actor
 from cases.errors import ActionForbidden
 from cases.models import Case
 from cases.serializers import (
-    FIELD_LABELS,
-    FIELD_TYPES,
     AvailableTransitionsSerializer,
     CaseEventSerializer,
     CaseSerializer,
@@ -39,12 +38,11 @@ from cases.serializers import (
     TrackSerializer,
     TransitionRequestSerializer,
     WithdrawSerializer,
+    transition_fields,
 )
 from cases.services import case_note_add, case_submit, case_transition
-from cases.services.transitions import OUTCOMES
-from directory.suggestions import suggest_contacts
-from workflows.definition import TransitionSpec, transitions, transitions_from
-from workflows.models import ReminderRule, State
+from workflows.definition import transitions, transitions_from
+from workflows.models import State
 
 
 class ApiView(APIView):
@@ -137,7 +135,9 @@ class TrackWithdrawView(ApiView):
         case = _case_for_token(token)
         serializer = WithdrawSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        case_transition(case=case, name="withdraw", requester=True, data=serializer.validated_data)
+        case_transition(
+            case=case, name="withdraw", actor=Actor.requester(), data=serializer.validated_data
+        )
         return Response(_track_body(_case_for_token(token)))
 
 
@@ -299,7 +299,7 @@ class CaseSuggestionsView(ApiView):
         case = _visible_case(request, reference)
         if not request.user.is_coordinator:
             raise ActionForbidden()
-        suggestions = suggest_contacts(case, limit=5)
+        suggestions = selectors.case_suggestions(case=case, limit=5)
         return Response(SuggestionSerializer([s.as_dict() for s in suggestions], many=True).data)
 
 
@@ -335,23 +335,10 @@ class CaseNotesView(ApiView):
             raise ActionForbidden()
         serializer = NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = case_note_add(case=case, actor=request.user, text=serializer.validated_data["text"])
+        event = case_note_add(
+            case=case, actor=Actor.staff(request.user), text=serializer.validated_data["text"]
+        )
         return Response(CaseEventSerializer(event).data, status=status.HTTP_201_CREATED)
-
-
-def _transition_fields(spec: TransitionSpec) -> list[dict]:
-    fields = []
-    for name in (*spec.fields, "note"):
-        field = {
-            "name": name,
-            "label": str(FIELD_LABELS.get(name, name)),
-            "required": name in spec.required,
-            "type": FIELD_TYPES.get(name, "string"),
-        }
-        if name == "outcome":
-            field["choices"] = list(OUTCOMES)
-        fields.append(field)
-    return fields
 
 
 class CaseTransitionsView(ApiView):
@@ -371,10 +358,10 @@ class CaseTransitionsView(ApiView):
                 "name": spec.name,
                 "label": str(spec.label),
                 "target": spec.target,
-                "fields": _transition_fields(spec),
+                "fields": transition_fields(spec),
             }
             for spec in transitions_from(case.state)
-            if policy.can_transition(request.user, case, spec)
+            if policy.can_transition(Actor.staff(request.user), case, spec)
         ]
         return Response({"state": case.state, "version": case.version, "transitions": available})
 
@@ -394,75 +381,8 @@ class CaseTransitionsView(ApiView):
         data = dict(serializer.validated_data)
         name = data.pop("transition")
         version = data.pop("version", None)
-        if not policy.can_transition(request.user, case, transitions()[name]):
+        actor = Actor.staff(request.user)
+        if not policy.can_transition(actor, case, transitions()[name]):
             raise ActionForbidden()
-        case_transition(
-            case=case, name=name, actor=request.user, data=data, expected_version=version
-        )
+        case_transition(case=case, name=name, actor=actor, data=data, expected_version=version)
         return Response(CaseSerializer(_visible_case(request, reference)).data)
-
-
-# --- Reminder rules (data that administrators edit) ----------------------------------------
-
-
-class StaffReadAdministratorWrite(IsAuthenticated):
-    """Coordinators, registrars and administrators read the rules; administrators change them."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not super().has_permission(request, view) or not user.sees_all_cases:
-            return False
-        return request.method in SAFE_METHODS or user.is_administrator
-
-
-class ReminderRuleSerializer(serializers.ModelSerializer):
-    after_working_days = serializers.IntegerField(min_value=0, max_value=365)
-    repeat_every_working_days = serializers.IntegerField(min_value=0, max_value=365)
-    escalate_after = serializers.IntegerField(min_value=0, max_value=100)
-    notify_contact = StrictBooleanField()
-    notify_coordinators = StrictBooleanField()
-    notify_requester = StrictBooleanField()
-    active = StrictBooleanField()
-
-    class Meta:
-        model = ReminderRule
-        fields = [
-            "id",
-            "kind",
-            "state",
-            "after_working_days",
-            "repeat_every_working_days",
-            "escalate_after",
-            "notify_contact",
-            "notify_coordinators",
-            "notify_requester",
-            "active",
-        ]
-        # A rule belongs to its state; switch it off with "active" rather than moving it.
-        read_only_fields = ["id", "kind", "state"]
-
-    state = serializers.CharField(read_only=True, help_text="Empty for date reminders.")
-
-
-@extend_schema_view(
-    list=extend_schema(tags=["reminder rules"]),
-    retrieve=extend_schema(tags=["reminder rules"]),
-    update=extend_schema(tags=["reminder rules"], summary="Replace (administrators)"),
-    partial_update=extend_schema(tags=["reminder rules"], summary="Update (administrators)"),
-)
-class ReminderRuleViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """The reminder rules. A change applies from each case's next activity or reminder."""
-
-    schema = ApiAutoSchema()
-    parser_classes = [JSONParser]
-    permission_classes = [StaffReadAdministratorWrite]
-    serializer_class = ReminderRuleSerializer
-    queryset = ReminderRule.objects.order_by("kind", "state")
-    pagination_class = None
-    lookup_field = "id"
-    lookup_value_regex = "[^/]+"  # a malformed id is a JSON 404, like any unknown object
