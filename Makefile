@@ -23,9 +23,13 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
 
+# ruff; the app boundaries and no import cycles (import-linter, contracts in pyproject.toml);
+# types (mypy with the Django and DRF plugins).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -8,4 +8,4 @@ from accounts.models import User
 class StaffUserAdmin(UserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active")
     list_filter = ("role", "is_active")
-    fieldsets = UserAdmin.fieldsets + (("Samverka", {"fields": ("role",)}),)
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Samverka", {"fields": ("role",)}))

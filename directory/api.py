@@ -77,11 +77,11 @@ class AreaSerializer(DirectorySerializer):
 
 
 # Explicit bounds (PositiveSmallIntegerField's range) keep the schema the same on every database.
-SMALL_INT = {"min_value": 0, "max_value": 32767}
+SMALL_INT_MAX = 32767
 
 
 class CollaborationFormSerializer(DirectorySerializer):
-    lead_time_weeks = serializers.IntegerField(required=False, **SMALL_INT)
+    lead_time_weeks = serializers.IntegerField(required=False, min_value=0, max_value=SMALL_INT_MAX)
     name = serializers.CharField(read_only=True, help_text="In the request's language.")
     description = serializers.CharField(read_only=True, help_text="In the request's language.")
 
@@ -104,7 +104,9 @@ class ContactPersonSerializer(DirectorySerializer):
     areas = serializers.SlugRelatedField(
         slug_field="slug", many=True, queryset=Area.objects.all(), required=False
     )
-    max_active_cases = serializers.IntegerField(required=False, **SMALL_INT)
+    max_active_cases = serializers.IntegerField(
+        required=False, min_value=0, max_value=SMALL_INT_MAX
+    )
 
     def to_internal_value(self, data):
         # DRF's many-related field takes any iterable, {} included; the schema says array.

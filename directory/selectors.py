@@ -65,7 +65,7 @@ def area_catalogue() -> list[dict]:
     for area in Area.objects.filter(pk__in=[a.pk for a in areas]).prefetch_related(
         Prefetch(
             "cases",
-            queryset=Area.cases.rel.related_model.objects.filter(public=True)
+            queryset=Area.cases.rel.related_model._default_manager.filter(public=True)
             .select_related("municipality")
             .order_by("-created_at"),
             to_attr="public_cases",

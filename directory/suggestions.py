@@ -388,12 +388,12 @@ def rank_contacts(
     results = score_text(index, title, text, extra=extra, fields=SUGGESTION_FIELDS)
     wanted_areas = {index.area_slugs[s] for s in area_slugs if s in index.area_slugs}
     if wanted_areas:
-        for doc in index.docs.values():
-            overlap = doc.area_ids & wanted_areas
+        for entry in index.docs.values():
+            overlap = entry.area_ids & wanted_areas
             if overlap:
-                scored = results.setdefault(doc.id, Scored(doc.id))
+                scored = results.setdefault(entry.id, Scored(entry.id))
                 scored.score += AREA_BOOST * len(overlap)
-                scored.areas = sorted(doc.area_names[a] for a in overlap)
+                scored.areas = sorted(entry.area_names[a] for a in overlap)
     candidates = sorted(
         (r for r in results.values() if r.score > 0 and r.contact_id in index.docs),
         key=lambda r: -r.score,
