@@ -11,7 +11,7 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ class CappedPaginator(Paginator):
     matches costs a scan on every page view and helps nobody; "10 000+" says as much."""
 
     cap = 10_000
+    object_list: QuerySet[Case]
 
     @cached_property
     def count(self) -> int:
@@ -150,7 +151,7 @@ def case_public_events(*, case: Case) -> list[CaseEvent]:
 def case_timeline(*, case: Case) -> list[dict]:
     """Everything staff see: events and emails in time order."""
     events = CaseEvent.objects.filter(case=case).select_related("actor")
-    items = [("event", e.created_at, e) for e in events]
+    items: list[tuple[str, dt.datetime, Model]] = [("event", e.created_at, e) for e in events]
     items += [("email", m.created_at, m) for m in messages_for_case(case_id=case.pk)]
     items.sort(key=lambda item: item[1])
     return [{"type": kind, "at": at, "item": obj} for kind, at, obj in items]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.functional import Promise
 
 from cases.actors import actor_display
 from cases.models import CaseEvent
@@ -28,7 +29,7 @@ def field_widget(field):
 
 
 @register.filter
-def state_label(value: str) -> str:
+def state_label(value: str) -> str | Promise:
     try:
         return State(value).label
     except ValueError:

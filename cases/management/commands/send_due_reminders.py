@@ -18,11 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, now: str | None = None, **options):
         moment = timezone.now()
         if now:
-            moment = parse_datetime(now)
-            if moment is None:
+            parsed = parse_datetime(now)
+            if parsed is None:
                 raise CommandError(f"--now {now!r} is not a date and time like 2027-03-01T09:00")
-            if timezone.is_naive(moment):
-                moment = timezone.make_aware(moment)
+            moment = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
         lines = reminders_send_due(now=moment)
         for line in lines:
             self.stdout.write(line)
