@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -15,12 +14,15 @@ from workflows.fields import FieldSpec, Kind
 DESCRIPTION_MAX_LENGTH = 10_000
 
 
-def single_line(value: str) -> None:
-    if "\r" in value or "\n" in value:
-        raise ValidationError(_("Line breaks are not allowed here."), code="newline")
-
-
 class RequestForm(forms.Form):
+    """The public request form. It checks the shape of the input (present, long enough, a
+    municipality, areas and forms from the lists); the intake rules (line breaks, "areas or
+    don't know", consent) are case_submit's, and their errors come back through
+    `add_service_errors`."""
+
+    # Form field -> case_submit parameter, where they differ.
+    SERVICE_NAMES = {"collaboration_forms": "forms"}
+
     municipality = forms.ModelChoiceField(
         label=_("Municipality"),
         queryset=directory.municipality_list(),
@@ -34,31 +36,25 @@ class RequestForm(forms.Form):
     requester_name = forms.CharField(
         label=_("Your name"),
         max_length=200,
-        validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     requester_role = forms.CharField(
         label=_("Your role or position"),
         max_length=200,
-        validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
     requester_email = forms.EmailField(
         label=_("Email"),
         max_length=254,
-        validators=[single_line],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     requester_phone = forms.CharField(
         label=_("Phone (optional)"),
         max_length=40,
         required=False,
-        validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
-    title = forms.CharField(
-        label=_("Short title of your request"), max_length=200, validators=[single_line]
-    )
+    title = forms.CharField(label=_("Short title of your request"), max_length=200)
     description = forms.CharField(
         label=_("Describe your need"),
         max_length=DESCRIPTION_MAX_LENGTH,
@@ -81,25 +77,36 @@ class RequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     timeframe = forms.CharField(
-        label=_("Desired timeframe (optional)"),
-        max_length=200,
-        required=False,
-        validators=[single_line],
+        label=_("Desired timeframe (optional)"), max_length=200, required=False
     )
+    # Unticked is a valid shape (False); that consent is needed is the service's rule. The
+    # checkbox is still marked required for browsers and assistive technology.
     consent = forms.BooleanField(
         label=_("I agree that my personal data is processed to handle my request."),
-        error_messages={"required": _("You must agree to the processing of personal data.")},
+        required=False,
+        widget=forms.CheckboxInput(attrs={"required": True}),
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            not cleaned.get("areas")
-            and not cleaned.get("area_unknown")
-            and "areas" not in self.errors
-        ):
-            self.add_error("areas", _("Choose at least one area, or “Don't know”."))
-        return cleaned
+    def service_values(self) -> dict:
+        """The fields that passed the shape check, as case_submit's keyword arguments."""
+        values = {self.SERVICE_NAMES.get(k, k): v for k, v in self.cleaned_data.items()}
+        for name in ("areas", "forms"):
+            if name in values:
+                values[name] = list(values[name])
+        return values
+
+    def add_service_errors(self, fields: dict[str, list[str]]) -> None:
+        """Show the service's errors next to their fields and in the error summary; a field
+        that already has a shape error keeps only that one."""
+        form_names = {v: k for k, v in self.SERVICE_NAMES.items()}
+        for name, messages in fields.items():
+            field: str | None = form_names.get(name, name)
+            if field not in self.fields:
+                field = None  # shown in the summary, above the form
+            elif field in self.errors:
+                continue
+            for message in messages:
+                self.add_error(field, message)
 
 
 def _contact_field(field: FieldSpec, label: str | Promise) -> forms.Field:

@@ -10,7 +10,8 @@ from django.utils.translation import gettext, gettext_noop, override
 from accounts.models import Role, User
 from cases.models import Case, CaseEvent
 from directory.models import ContactPerson
-from notifications.services import message_queue
+from notifications.models import OutboxMessage
+from notifications.services import message_queue, register_context
 from workflows.definition import TransitionSpec
 
 
@@ -29,6 +30,8 @@ def reason_in(language: str, text: str, **values) -> str:
 
 
 def request_received(*, case: Case, token: str) -> None:
+    """Queue the receipt. It is rendered when it is sent (by the worker, not in the request),
+    from the case as it is then: the intake sets the reference last, after this row."""
     reason = reason_in(case.language, gettext_noop("You submitted a collaboration request."))
     message_queue(
         key=f"receipt:{case.pk}",
@@ -36,11 +39,22 @@ def request_received(*, case: Case, token: str) -> None:
         case_id=case.pk,
         recipient=case.requester_email,
         template="receipt",
-        context={"case": case, "tracking_url": tracking_url(token)},
+        # Only the hash of the token is stored with the case, so the message keeps the token
+        # until it is delivered; being sensitive, it loses the token and the bodies then.
+        context={"token": token},
+        lazy=True,
         language=case.language,
         reason=reason,
-        sensitive=True,  # carries the tracking token: erased once delivered
+        sensitive=True,
     )
+
+
+def _receipt_context(message: OutboxMessage) -> dict:
+    case = Case.objects.select_related("municipality").get(pk=message.case_id or 0)
+    return {"case": case, "tracking_url": tracking_url(message.context.get("token", ""))}
+
+
+register_context("receipt", _receipt_context)
 
 
 def case_transitioned(*, case: Case, event: CaseEvent, spec: TransitionSpec) -> None:

@@ -1,18 +1,21 @@
 """API representations of cases. Read-only output plus input checks; no business rules here.
 
 Inputs are checked in two layers: the serializer checks types (so `{"title": {}}` is a 400,
-not a string "{}"), then the same form or service as the HTML interface checks meaning.
+not a string "{}"), then the same service as the HTML interface checks meaning.
 """
 
 from __future__ import annotations
 
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import StrictBooleanField, StrictCharField
-from cases.forms import RequestForm
+from api.fields import StrictBooleanField, StrictCharField, StrictEmailField
+from cases.forms import DESCRIPTION_MAX_LENGTH
 from cases.models import Case, CaseEvent
+from cases.services.intake import intake_errors
+from directory import selectors as directory
 from workflows.definition import (
     STATE_HELP,
     TRANSITION_NAMES,
@@ -23,21 +26,19 @@ from workflows.definition import (
 from workflows.fields import FieldSpec, Kind
 from workflows.models import State
 
-# API field name -> RequestForm field name, where they differ.
-_FORM_FIELD = {"forms": "collaboration_forms"}
-_API_FIELD = {v: k for k, v in _FORM_FIELD.items()} | {"__all__": "non_field_errors"}
-
 
 class RequestSubmitSerializer(serializers.Serializer):
-    """A new request. Validated by `cases.forms.RequestForm`, exactly like the web form."""
+    """A new request. The serializer checks its shape (types, lengths, an email address, codes
+    and slugs that exist); the intake rules are case_submit's, whose CaseValidationError
+    answers 400 with the same `fields` as the web form's errors."""
 
     municipality = StrictCharField(help_text="Municipality code (kommunkod), e.g. 1490.")
-    requester_name = StrictCharField()
-    requester_email = StrictCharField()
-    requester_role = StrictCharField()
-    requester_phone = StrictCharField(required=False, allow_blank=True, default="")
-    title = StrictCharField()
-    description = StrictCharField()
+    requester_name = StrictCharField(max_length=200)
+    requester_email = StrictEmailField(max_length=254)
+    requester_role = StrictCharField(max_length=200)
+    requester_phone = StrictCharField(required=False, allow_blank=True, default="", max_length=40)
+    title = StrictCharField(max_length=200)
+    description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH)
     areas = serializers.ListField(
         child=StrictCharField(),
         required=False,
@@ -53,7 +54,7 @@ class RequestSubmitSerializer(serializers.Serializer):
         default=list,
         help_text="Preferred forms of collaboration (slugs).",
     )
-    timeframe = StrictCharField(required=False, allow_blank=True, default="")
+    timeframe = StrictCharField(required=False, allow_blank=True, default="", max_length=200)
     language = serializers.ChoiceField(
         choices=[("sv", "Svenska"), ("en", "English")],
         required=False,
@@ -61,32 +62,45 @@ class RequestSubmitSerializer(serializers.Serializer):
         help_text="Language of the emails to the requester.",
     )
     consent = StrictBooleanField(
-        help_text="Consent to the processing of personal data; must be true."
+        required=False,
+        default=False,
+        help_text="Consent to the processing of personal data; must be true.",
     )
 
     def validate(self, attrs: dict) -> dict:
-        data = {_FORM_FIELD.get(k, k): v for k, v in attrs.items() if k != "language"}
-        if not data.get("consent"):
-            data.pop("consent", None)  # the form's "required" message explains consent
-        form = RequestForm(data=data)
-        if not form.is_valid():
-            raise serializers.ValidationError(
-                {_API_FIELD.get(k, k): [str(m) for m in v] for k, v in form.errors.items()}
-            )
-        cleaned = form.cleaned_data
-        return {
-            "municipality": cleaned["municipality"],
-            "requester_name": cleaned["requester_name"],
-            "requester_role": cleaned["requester_role"],
-            "requester_email": cleaned["requester_email"],
-            "requester_phone": cleaned["requester_phone"],
-            "title": cleaned["title"],
-            "description": cleaned["description"],
-            "areas": list(cleaned["areas"]),
-            "forms": list(cleaned["collaboration_forms"]),
-            "timeframe": cleaned["timeframe"],
-            "language": attrs["language"],
+        """Codes and slugs -> directory entries, as case_submit's keyword arguments.
+
+        An unknown one is a 400 here; the intake rules that the rest of the request breaks are
+        reported in the same answer, so a client learns everything at once, as in the form.
+        """
+        values, errors = dict(attrs), {}
+        municipality = directory.municipality_list().filter(code=attrs["municipality"]).first()
+        if municipality is None:
+            errors["municipality"] = [gettext("Choose a municipality from the list.")]
+            del values["municipality"]
+        else:
+            values["municipality"] = municipality
+        lists = {
+            "areas": (directory.area_list(), gettext("Choose areas from the list.")),
+            "forms": (
+                directory.form_list(),
+                gettext("Choose forms of collaboration from the list."),
+            ),
         }
+        for name, (queryset, message) in lists.items():
+            slugs = list(dict.fromkeys(attrs[name]))
+            found = (
+                {entry.slug: entry for entry in queryset.filter(slug__in=slugs)} if slugs else {}
+            )
+            if len(found) < len(slugs):
+                errors[name] = [message]
+                del values[name]
+            else:
+                values[name] = [found[slug] for slug in slugs]
+        if errors:
+            rules = intake_errors(values={k: v for k, v in values.items() if k != "language"})
+            raise serializers.ValidationError(rules | errors)
+        return values
 
 
 class RequestCreatedSerializer(serializers.Serializer):

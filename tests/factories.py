@@ -33,6 +33,7 @@ def request_data(**overrides) -> dict:
         "title": "Minska matsvinnet i skolorna",
         "description": "Vi vill halvera matsvinnet i kommunens skolkök.",
         "areas": [Area.objects.get(slug="resursatervinning")],
+        "consent": True,
     }
     data.update(overrides)
     return data

@@ -91,6 +91,7 @@ def demo_seed() -> dict[str, int]:
             title=title,
             description=text,
             areas=[Area.objects.get(slug=area)],
+            consent=True,
         )
         data = {
             "assign_contact": {"contact": anna.email},

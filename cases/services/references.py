@@ -7,10 +7,13 @@ from cases.models import ReferenceCounter
 
 
 def reference_allocate(*, year: int) -> str:
-    """Next reference of `year`, e.g. AK-2026-0001. Must run inside the intake transaction.
+    """Next reference of `year`, e.g. AK-2026-0001. Must run inside the intake transaction,
+    as late in it as possible.
 
-    The counter row is locked until commit, so concurrent submissions queue on it and never
-    share a number; a rolled-back submission gives its number back.
+    The counter row is locked from this statement until the commit, so concurrent submissions
+    queue on it and never share a number, and a rolled-back submission gives its number back
+    (no gaps). Whatever the transaction does after this call, every other submission of the
+    year waits for: call it last.
     """
     assert connection.in_atomic_block, "allocate inside the intake transaction"
     table = connection.ops.quote_name(ReferenceCounter._meta.db_table)

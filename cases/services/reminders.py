@@ -225,7 +225,7 @@ def reminders_send_due(
 
 def _reminder_still_wanted(message: OutboxMessage) -> bool:
     wanted = message.condition or {}
-    case = Case.objects.filter(pk=message.case_id).only("state", "last_activity_at").first()
+    case = Case.objects.filter(pk=message.case_id or 0).only("state", "last_activity_at").first()
     if case is None or "state" not in wanted:
         return case is not None
     activity_at = parse_datetime(wanted.get("activity_at", ""))
@@ -235,7 +235,7 @@ def _reminder_still_wanted(message: OutboxMessage) -> bool:
 
 
 def _reminder_context(message: OutboxMessage) -> dict:
-    case = Case.objects.select_related("contact", "municipality").get(pk=message.case_id)
+    case = Case.objects.select_related("contact", "municipality").get(pk=message.case_id or 0)
     return {"case": case, "case_url": staff_case_url(case)}
 
 

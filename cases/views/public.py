@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import selectors
 from cases.actors import Actor
-from cases.errors import CaseError
+from cases.errors import CaseError, CaseValidationError
 from cases.forms import RequestForm, WithdrawForm
 from cases.services import case_submit, case_transition
+from cases.services.intake import intake_errors
 from directory import selectors as directory
 from workflows.definition import STATE_HELP, transitions_from
 from workflows.models import State
@@ -27,27 +32,38 @@ def home(request):
     )
 
 
+# The receipt page learns the reference and the token from a signed cookie rather than the
+# session: a submission then writes no session row (a query, an INSERT and a second commit per
+# request), and the token stays with the requester's browser only, for this long.
+RECEIPT_COOKIE = "receipt"
+RECEIPT_MAX_AGE = 60 * 60
+
+
 @require_http_methods(["GET", "POST"])
 def request_new(request):
     if request.method == "POST":
         form = RequestForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
-            case, token = case_submit(
-                municipality=data["municipality"],
-                requester_name=data["requester_name"],
-                requester_role=data["requester_role"],
-                requester_email=data["requester_email"],
-                requester_phone=data["requester_phone"],
-                title=data["title"],
-                description=data["description"],
-                areas=list(data["areas"]),
-                forms=list(data["collaboration_forms"]),
-                timeframe=data["timeframe"],
-                language=get_language() or "sv",
-            )
-            request.session["receipt"] = {"reference": case.reference, "token": token}
-            return redirect("receipt")
+            try:
+                case, token = case_submit(**form.service_values(), language=get_language() or "sv")
+            except CaseValidationError as exc:
+                form.add_service_errors(exc.fields)
+            else:
+                response = redirect("receipt")
+                response.set_signed_cookie(
+                    RECEIPT_COOKIE,
+                    json.dumps({"reference": case.reference, "token": token}),
+                    salt=RECEIPT_COOKIE,
+                    max_age=RECEIPT_MAX_AGE,
+                    path=reverse("receipt"),
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+                return response
+        else:
+            # The intake rules broken by what did pass, shown now rather than on the next try.
+            form.add_service_errors(intake_errors(values=form.service_values()))
     else:
         initial = {}
         if request.GET.get("area"):
@@ -66,8 +82,14 @@ def request_new(request):
 
 
 def receipt(request):
-    data = request.session.get("receipt")
-    if not data:
+    signed = request.get_signed_cookie(
+        RECEIPT_COOKIE, default=None, salt=RECEIPT_COOKIE, max_age=RECEIPT_MAX_AGE
+    )
+    try:
+        data = json.loads(signed) if signed else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not {"reference", "token"} <= data.keys():
         return redirect("request-new")
     return render(request, "public/receipt.html", data)
 

@@ -10,7 +10,8 @@ import time_machine
 from django.db import transaction
 
 from cases.models import Case
-from cases.services import case_submit
+from cases.services import case_submit, intake
+from cases.services.references import reference_allocate
 from tests.factories import make_case, request_data
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -59,13 +60,28 @@ def test_sequence_starts_again_each_year_in_swedish_local_time(directory):
 
 
 @time_machine.travel(dt.datetime(2026, 3, 1, 10, 0, tzinfo=STOCKHOLM), tick=False)
-def test_rolled_back_submission_gives_its_number_back(directory):
+def test_rolled_back_submission_gives_its_number_back(directory, monkeypatch):
     make_case()
-    with pytest.raises(RuntimeError), transaction.atomic():
+
+    def allocate_then_fail(*, year: int) -> str:
+        reference_allocate(year=year)
+        raise RuntimeError("the intake failed after its number was allocated")
+
+    monkeypatch.setattr(intake, "reference_allocate", allocate_then_fail)
+    with pytest.raises(RuntimeError, match="after its number was allocated"):
         case_submit(**request_data())
-        raise RuntimeError("the web request failed after intake")
+    monkeypatch.undo()
 
     following = make_case()
 
     assert following.reference == "AK-2026-0002"
     assert Case.objects.count() == 2
+
+
+def test_submission_cannot_run_inside_another_transaction(directory):
+    # The intake commits on its own (durable): an outer transaction would hold the reference
+    # counter's lock until it ends, and could roll back a receipt already promised.
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        case_submit(**request_data())
+
+    assert Case.objects.count() == 0

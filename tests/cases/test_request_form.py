@@ -31,6 +31,15 @@ def valid_post(**overrides) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def tracking_token(receipt) -> str:
+    """The token in the receipt page's private tracking link."""
+    match = re.search(
+        r'href="/track/([^/"]+)/" data-testid="tracking-link"', receipt.content.decode()
+    )
+    assert match, "the receipt page shows no tracking link"
+    return match.group(1)
+
+
 def assert_rejected(response, *field_names: str) -> str:
     assert response.status_code == 200
     content = response.content.decode()
@@ -204,7 +213,7 @@ def test_html_in_every_text_field_is_escaped_on_every_page(
     case = Case.objects.get()
     assert case.title == XSS.format(2), "the text is stored as typed"
     pages = {"receipt": client.get(response["Location"])}
-    token = client.session["receipt"]["token"]
+    token = tracking_token(pages["receipt"])
     pages["track"] = client.get(f"/track/{token}/")
     client.force_login(coordinator)
     pages["inbox"] = client.get("/staff/")
@@ -248,3 +257,57 @@ def test_interface_is_swedish_even_when_the_browser_prefers_english(client, dire
 
     assert 'lang="sv"' in page
     assert "Skicka" in page
+
+
+def test_receipt_page_works_from_its_cookie_and_writes_no_session(client, directory):
+    from django.contrib.sessions.models import Session
+
+    response = client.post(URL, valid_post())
+
+    assert Session.objects.count() == 0, "a submission writes no session row"
+    cookie = response.cookies["receipt"]
+    assert cookie["httponly"] and cookie["path"] == "/requests/receipt/"
+    receipt = client.get(response["Location"])
+    case = Case.objects.get()
+    assert case.reference in receipt.content.decode()
+    assert client.get(f"/track/{tracking_token(receipt)}/").status_code == 200
+
+
+def test_tampered_receipt_cookie_goes_back_to_the_form(client, directory):
+    client.post(URL, valid_post())
+    value = client.cookies["receipt"].value
+    client.cookies["receipt"] = value.replace("AK-", "XX-")
+
+    response = client.get("/requests/receipt/")
+
+    assert response.status_code == 302
+    assert response["Location"] == URL
+
+
+def test_service_rule_and_shape_errors_are_shown_together(client, directory):
+    # Municipality and email fail the form's shape check; areas and consent the service's
+    # rules. All four are shown at once, and what was typed is kept.
+    response = client.post(
+        URL,
+        valid_post(municipality="9999", requester_email="nope", areas=None, consent=None),
+    )
+
+    content = assert_rejected(response, "municipality", "requester_email", "areas", "consent")
+    assert "Välj minst ett område" in content
+    assert "Du måste godkänna behandlingen av personuppgifter." in content
+    assert 'value="Eva Ek"' in content
+
+
+def test_error_summary_lists_a_service_error_with_a_link_to_its_field(client, directory):
+    response = client.post(URL, valid_post(consent=None))
+
+    content = assert_rejected(response, "consent")
+    summary = content.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'href="#id_consent"' in summary
+    assert "Du måste godkänna behandlingen av personuppgifter." in summary
+
+
+def test_whitespace_only_title_is_refused_next_to_the_field(client, directory):
+    response = client.post(URL, valid_post(title="   "))
+
+    assert_rejected(response, "title")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
-from django.db import transaction
 
 from cases.models import Case
-from cases.services import case_submit
+from cases.services import case_submit, intake
 from notifications.models import OutboxMessage
 from tests.conftest import body_of
 from tests.factories import request_data
@@ -25,6 +25,10 @@ def wait_until(predicate, timeout: float = 20.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+def failing_allocation(*, year: int) -> str:
+    raise RuntimeError("the intake failed at its last step")
+
+
 def html_of(message) -> str:
     for part in message.walk():
         if part.get_content_type() == "text/html":
@@ -33,13 +37,14 @@ def html_of(message) -> str:
 
 
 def test_receipt_status_and_assignment_emails_reach_the_smtp_server_through_a_worker(
-    client, celery_worker_factory, smtp_sink, directory, coordinator, contact_a
+    client, celery_worker_factory, smtp_sink, directory, coordinator, contact_a, monkeypatch
 ):
     celery_worker_factory()
-    # A submission rolled back after intake must never produce an email.
-    with pytest.raises(RuntimeError), transaction.atomic():
+    # A submission rolled back at the intake's last step must never produce an email.
+    monkeypatch.setattr(intake, "reference_allocate", failing_allocation)
+    with pytest.raises(RuntimeError, match="last step"):
         case_submit(**request_data(requester_email="rolled.back@kommun.example"))
-        raise RuntimeError("the request failed after intake")
+    monkeypatch.undo()
 
     response = client.post(
         "/requests/new/",
@@ -56,7 +61,8 @@ def test_receipt_status_and_assignment_emails_reach_the_smtp_server_through_a_wo
     )
     assert response.status_code == 302
     case = Case.objects.get()
-    token = client.session["receipt"]["token"]
+    receipt_page = client.get(response["Location"]).content.decode()
+    token = re.search(r'href="/track/([^/"]+)/"', receipt_page).group(1)
 
     receipt = smtp_sink.wait_for(1)[0]
     assert receipt["To"] == "eva.ek@kommun.example"

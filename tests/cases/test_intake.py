@@ -1,0 +1,155 @@
+"""The intake service: its rules hold for every caller, the reference is set last, and the
+receipt is rendered when it is sent and keeps no token once delivered."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from cases.errors import CaseValidationError
+from cases.models import Case, CaseEvent, ReferenceCounter
+from cases.services import case_submit
+from directory.models import Area, CollaborationForm, Municipality
+from notifications.models import OutboxMessage
+from notifications.services import message_deliver
+from tests.api.test_permission_matrix import SUBMISSION
+from tests.conftest import body_of
+from tests.factories import request_data
+
+
+def refused(**overrides) -> dict[str, list[str]]:
+    with pytest.raises(CaseValidationError) as caught:
+        case_submit(**request_data(**overrides))
+    return caught.value.fields
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"areas": []}, "areas"),
+        ({"consent": False}, "consent"),
+        ({"title": "   "}, "title"),
+        ({"requester_name": "Eva\nBcc: victim@example.com"}, "requester_name"),
+        ({"timeframe": "våren\r\n2027"}, "timeframe"),
+    ],
+)
+def test_service_refuses_a_request_that_breaks_an_intake_rule_and_writes_nothing(
+    directory, overrides, field
+):
+    fields = refused(**overrides)
+
+    assert set(fields) == {field}
+    assert all(isinstance(message, str) and message for message in fields[field])
+    assert Case.objects.count() == 0
+    assert OutboxMessage.objects.count() == 0
+    assert not ReferenceCounter.objects.exists(), "no number was taken"
+
+
+def test_service_reports_every_broken_rule_at_once_in_swedish(directory):
+    fields = refused(areas=[], consent=False, title="")
+
+    assert set(fields) == {"areas", "consent", "title"}
+    assert fields["consent"] == ["Du måste godkänna behandlingen av personuppgifter."]
+
+
+def test_dont_know_instead_of_areas_is_accepted_by_the_service(directory):
+    case, _token = case_submit(**request_data(areas=[], area_unknown=True))
+
+    assert case.areas.count() == 0
+
+
+def test_inactive_municipality_or_area_is_refused_by_the_service(directory):
+    Municipality.objects.filter(code="1490").update(active=False)
+    Area.objects.filter(slug="resursatervinning").update(active=False)
+
+    fields = refused(
+        municipality=Municipality.objects.get(code="1490"),
+        areas=[Area.objects.get(slug="resursatervinning")],
+    )
+
+    assert set(fields) == {"municipality", "areas"}
+
+
+def test_the_created_event_names_the_requester(directory):
+    case, _token = case_submit(**request_data())
+
+    event = CaseEvent.objects.get(case=case)
+    assert (event.kind, event.actor_id, event.actor_label) == ("created", None, "requester")
+
+
+def test_reference_is_allocated_last_so_the_counter_is_locked_only_until_the_commit(directory):
+    with CaptureQueriesContext(connection) as queries:
+        case, _token = case_submit(**request_data())
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    counter = next(i for i, sql in enumerate(statements) if "cases_referencecounter" in sql)
+    after = statements[counter + 1 :]
+    # Only setting the reference on the case, then the end of the (durable) intake block.
+    assert after[0].startswith('UPDATE "cases_case" SET "reference"'), after
+    assert all("SAVEPOINT" in sql or sql == "COMMIT" for sql in after[1:]), after
+    assert case.reference == Case.objects.get().reference == f"AK-{case.created_at.year}-0001"
+
+
+def test_many_areas_and_forms_are_stored_with_one_insert_each(directory):
+    areas, forms = list(Area.objects.all()[:4]), list(CollaborationForm.objects.all()[:3])
+
+    with CaptureQueriesContext(connection) as queries:
+        case, _token = case_submit(**request_data(areas=areas, forms=forms))
+
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert sum('"cases_case_areas"' in sql for sql in inserts) == 1
+    assert sum('"cases_case_forms"' in sql for sql in inserts) == 1
+    assert set(case.areas.all()) == set(areas) and set(case.forms.all()) == set(forms)
+
+
+def test_receipt_is_rendered_when_sent_and_keeps_no_token_once_delivered(directory, smtp_sink):
+    case, token = case_submit(**request_data())
+    queued = OutboxMessage.objects.get(kind="receipt", case_id=case.pk)
+    assert (queued.subject, queued.body_text) == ("", ""), "nothing is rendered in the request"
+
+    assert message_deliver(message_id=queued.pk) == "sent"
+
+    [email] = smtp_sink.messages
+    assert case.reference in email["Subject"]
+    assert f"http://testserver/track/{token}/" in body_of(email)
+    delivered = OutboxMessage.objects.get(pk=queued.pk)
+    assert token not in delivered.body_text + delivered.body_html
+    assert token not in str(delivered.context), "the context lost the token on delivery"
+    assert case.reference in delivered.subject, "the timeline still shows what was sent"
+
+
+def test_receipt_that_failed_for_now_keeps_its_token_for_the_next_attempt(directory, smtp_sink):
+    case, token = case_submit(**request_data())
+    queued = OutboxMessage.objects.get(kind="receipt", case_id=case.pk)
+    smtp_sink.mode = "tempfail"
+
+    assert message_deliver(message_id=queued.pk) == "retry"
+
+    assert token in OutboxMessage.objects.get(pk=queued.pk).body_text
+
+
+@pytest.fixture
+def api(settings):
+    settings.API_SUBMIT_RATE = "1000/minute"
+    return APIClient()
+
+
+def test_api_submission_breaking_a_rule_is_a_400_with_the_field_from_the_service(directory, api):
+    response = api.post("/api/v1/requests/", SUBMISSION | {"consent": False}, "json")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) == {"consent"}
+    assert Case.objects.count() == 0
+
+
+def test_api_submission_without_areas_or_dont_know_is_refused(directory, api):
+    data = SUBMISSION | {"areas": [], "forms": ["examensarbete"]}
+
+    response = api.post("/api/v1/requests/", data, "json")
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"areas"}
