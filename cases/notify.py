@@ -3,16 +3,20 @@ an outbox row in the same commit, and its delivery task is enqueued only after c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop, override
 
 from accounts.models import Role, User
+from cases.actors import Actor
+from cases.link_tokens import PURPOSES, case_link_token
 from cases.models import Case, CaseEvent
 from directory.models import ContactPerson
 from notifications.models import OutboxMessage
 from notifications.services import message_queue, register_context
-from workflows.definition import TransitionSpec
+from workflows.definition import TransitionSpec, requester_view
 
 
 def tracking_url(token: str) -> str:
@@ -57,53 +61,50 @@ def _receipt_context(message: OutboxMessage) -> dict:
 register_context("receipt", _receipt_context)
 
 
-def case_transitioned(*, case: Case, event: CaseEvent, spec: TransitionSpec) -> None:
-    if spec.public and event.actor_label != "requester":
-        reason = reason_in(
-            case.language, gettext_noop("The state of your collaboration request changed.")
-        )
-        message_queue(
-            key=f"status:{event.pk}",
-            kind="status",
-            case_id=case.pk,
-            recipient=case.requester_email,
-            template="status",
-            context={"case": case, "event": event},
-            language=case.language,
-            reason=reason,
-        )
-    if spec.name == "assign_contact":
-        contact = case.contact
-        language = contact.email_language
-        reason = reason_in(
-            language, gettext_noop("You were assigned as contact person for a case.")
-        )
-        message_queue(
-            key=f"assigned:{event.pk}:{contact.pk}",
-            kind="assigned",
-            case_id=case.pk,
-            recipient=contact.email,
-            template="assigned",
-            context={
-                "case": case,
-                "contact": contact,
-                "case_url": staff_case_url(case),
-                "links": action_links(case=case, contact=contact),
-                "link_days": settings.SIGNED_LINK_MAX_AGE_DAYS,
-            },
-            language=language,
-            reason=reason,
-            sensitive=True,  # the action links speak for the contact: erased once delivered
-        )
-    if spec.name == "hand_back":
-        handed_back(case=case, event=event)
+def _status(*, case: Case, event: CaseEvent) -> None:
+    """Tell the requester that their case moved, with what they may see of the step."""
+    reason = reason_in(
+        case.language, gettext_noop("The state of your collaboration request changed.")
+    )
+    message_queue(
+        key=f"status:{event.pk}",
+        kind="status",
+        case_id=case.pk,
+        recipient=case.requester_email,
+        template="status",
+        context={"case": case, "items": requester_view(event.transition, event.data)},
+        language=case.language,
+        reason=reason,
+    )
+
+
+def _assigned(*, case: Case, event: CaseEvent) -> None:
+    """Give the new contact person the case, with signed links to accept or hand it back."""
+    contact = case.contact
+    assert contact is not None  # assign_contact always sets one
+    language = contact.email_language
+    reason = reason_in(language, gettext_noop("You were assigned as contact person for a case."))
+    message_queue(
+        key=f"assigned:{event.pk}:{contact.pk}",
+        kind="assigned",
+        case_id=case.pk,
+        recipient=contact.email,
+        template="assigned",
+        context={
+            "case": case,
+            "contact": contact,
+            "case_url": staff_case_url(case),
+            "links": action_links(case=case, contact=contact),
+            "link_days": settings.SIGNED_LINK_MAX_AGE_DAYS,
+        },
+        language=language,
+        reason=reason,
+        sensitive=True,  # the action links speak for the contact: erased once delivered
+    )
 
 
 def action_links(*, case: Case, contact: ContactPerson) -> dict[str, str]:
     """Signed links for the contact person: accept, decline (hand back), "we have met"."""
-    # Imported here: cases.services imports this module, so a top-level import would be a cycle.
-    from cases.services.links import PURPOSES, case_link_token
-
     return {
         purpose: settings.SITE_URL
         + reverse(
@@ -114,7 +115,7 @@ def action_links(*, case: Case, contact: ContactPerson) -> dict[str, str]:
     }
 
 
-def handed_back(*, case: Case, event: CaseEvent) -> None:
+def _handed_back(*, case: Case, event: CaseEvent) -> None:
     """Tell the coordinators that a contact person gave a case back, with the reason."""
     coordinators = User.objects.filter(is_active=True, role=Role.COORDINATOR).exclude(email="")
     reason = reason_in(
@@ -131,3 +132,19 @@ def handed_back(*, case: Case, event: CaseEvent) -> None:
             language="sv",
             reason=reason,
         )
+
+
+# Emails a transition sends besides the requester's status update: transition -> sender.
+EMAILS: dict[str, Callable[..., None]] = {
+    "assign_contact": _assigned,
+    "hand_back": _handed_back,
+}
+
+
+def case_transitioned(*, case: Case, event: CaseEvent, spec: TransitionSpec, actor: Actor) -> None:
+    """Queue the emails of a transition: the requester hears of public steps they did not take
+    themselves; the transition's own emails come from EMAILS."""
+    if spec.public and not actor.is_requester:
+        _status(case=case, event=event)
+    if spec.name in EMAILS:
+        EMAILS[spec.name](case=case, event=event)
