@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from accounts.services import staff_user_create
+from cases.actors import Actor
 from cases.services import case_submit, case_transition
 from directory.models import Area, ContactPerson, Municipality
 
@@ -53,6 +54,6 @@ def make_case(
         "decline": {"reason": "Ingen forskning inom området."},
     }
     for step in steps:
-        case = case_transition(case=case, name=step, actor=actor, data=payload[step])
+        case = case_transition(case=case, name=step, actor=Actor.staff(actor), data=payload[step])
     case.token = token
     return case

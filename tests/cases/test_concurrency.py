@@ -6,6 +6,7 @@ import threading
 
 from django.db import connection
 
+from cases.actors import Actor
 from cases.errors import CaseConflict
 from cases.models import Case, CaseEvent
 from cases.services import case_submit, case_transition
@@ -47,7 +48,7 @@ def test_two_coordinators_assigning_at_once_one_wins_and_one_gets_a_conflict(
         lambda i: case_transition(
             case=case,
             name="assign_contact",
-            actor=coordinator,
+            actor=Actor.staff(coordinator),
             data={"contact": contacts[i].email},
             expected_version=seen_version,
         ),
@@ -92,9 +93,9 @@ def test_requester_withdrawing_while_coordinator_declines_leaves_one_final_state
 
     def act(i: int):
         if i == 0:
-            return case_transition(case=case, name="withdraw", requester=True, data={})
+            return case_transition(case=case, name="withdraw", actor=Actor.requester(), data={})
         return case_transition(
-            case=case, name="decline", actor=coordinator, data={"reason": "Ingen tid."}
+            case=case, name="decline", actor=Actor.staff(coordinator), data={"reason": "Ingen tid."}
         )
 
     results = run_at_once(2, act)

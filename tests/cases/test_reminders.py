@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
+from cases.actors import Actor
 from cases.models import Case
 from cases.services import case_date_plan, case_note_add, case_transition
 from cases.services.reminders import digests_send, reminders_send_due
@@ -107,7 +108,7 @@ def test_a_note_from_the_contact_resets_the_clock(
     with time_machine.travel(at(2026, 3, 2, 9), tick=False):
         case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
     with time_machine.travel(at(2026, 3, 12, 9), tick=False):
-        case_note_add(case=case, actor=contact_user_a, text="Jag har mejlat kommunen.")
+        case_note_add(case=case, actor=Actor.staff(contact_user_a), text="Jag har mejlat kommunen.")
     case.refresh_from_db()
     assert case.next_reminder_at == at(2026, 3, 26, 9)
     assert reminders_send_due(now=at(2026, 3, 16, 10)) == []
@@ -122,7 +123,7 @@ def test_queued_reminder_is_not_sent_after_the_case_moved_on(directory, coordina
     case_transition(
         case=case,
         name="record_meeting",
-        actor=coordinator,
+        actor=Actor.staff(coordinator),
         data={"date": "2026-03-10", "notes": "Vi träffades."},
     )
     mail.outbox.clear()
@@ -180,7 +181,7 @@ def test_meeting_date_reminds_both_sides_the_working_day_before(
 ):
     with time_machine.travel(at(2026, 11, 23, 10), tick=False):
         case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
-        case_date_plan(case=case, actor=contact_user_a, date="2026-11-30")  # a Monday
+        case_date_plan(case=case, actor=Actor.staff(contact_user_a), date="2026-11-30")  # a Monday
     case.refresh_from_db()
     assert case.date_reminder_at == at(2026, 11, 27, 8)  # the Friday before
     lines = reminders_send_due(now=at(2026, 11, 27, 8, 1))
