@@ -249,16 +249,24 @@ API_TYPES = {
     Kind.CONTACT: "email",
     Kind.CHOICE: "choice",
 }
-_API_HINTS = {Kind.DATE: "YYYY-MM-DD. ", Kind.CONTACT: "The contact person's email. "}
+_API_HINTS = {Kind.DATE: "YYYY-MM-DD.", Kind.CONTACT: "The contact person's email."}
 
 
 def _request_field(name: str, uses: list[tuple[TransitionSpec, FieldSpec]]) -> serializers.Field:
     field = uses[0][1]
-    used_by = ", ".join(f"{spec.name}{'' if f.required else ' (optional)'}" for spec, f in uses)
-    # Lazy, so the schema shows the label in the language it is generated in.
-    help_text = format_lazy(
-        "{}. {}Used by: {}.", field.label, _API_HINTS.get(field.kind, ""), used_by
-    )
+    # e.g. "record_meeting: Date of the meeting; start_workshop: Date of the workshop.
+    # YYYY-MM-DD." Lazy, so the schema is in the language it is generated in.
+    labels = [(f.label, "" if f.required else " (optional)") for _spec, f in uses]
+    names = [spec.name for spec, _f in uses]
+    if len({(str(label), optional) for label, optional in labels}) == 1:
+        # The same everywhere: "Internal note (optional): assign_contact, hand_back, …."
+        template = "{}{}: " + ", ".join("{}" for _name in names) + "."
+        values = [*labels[0], *names]
+    else:
+        template = "; ".join("{}: {}{}" for _name in names) + "."
+        values = [v for name, lab in zip(names, labels, strict=True) for v in (name, *lab)]
+    hint = _API_HINTS.get(field.kind)
+    help_text = format_lazy(f"{template} {hint}" if hint else template, *values)
     if field.kind == Kind.CHOICE:
         choices = [value for value, _label in field.choices]
         return serializers.ChoiceField(choices=choices, required=False, help_text=help_text)

@@ -10,6 +10,7 @@ def test_coordinator_gets_ranked_suggestions_with_reasons(world):
         title="Textilier på återvinningscentralen",
         description="Vi vill samla in kasserade kläder och sortera dem för återbruk.",
         areas=[],
+        area_unknown=True,
     )
     response = world.client("coordinator").get(f"/api/v1/cases/{case.reference}/suggestions/")
 

@@ -23,7 +23,9 @@ def test_open_cases_count_as_load(directory, coordinator):
     helena = ContactPerson.objects.get(email="helena.bergqvist@hb.example")
     make_case(steps=("assign_contact",), actor=coordinator, contact=helena)
     make_case(steps=("assign_contact", "close"), actor=coordinator, contact=helena)
-    case = make_case(title="Demensvård", description="Stöd i demensvården.", areas=[])
+    case = make_case(
+        title="Demensvård", description="Stöd i demensvården.", areas=[], area_unknown=True
+    )
     [first, *_] = case_suggestions(case=case)
     assert first.contact == helena
     assert "1 active cases of 5" in first.reasons
