@@ -18,7 +18,7 @@ run: install
 	$(BIN)/python scripts/run.py
 
 worker: install
-	$(BIN)/celery -A config worker --loglevel=INFO
+	$(BIN)/celery -A config worker -Q celery,periodic --loglevel=INFO
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO

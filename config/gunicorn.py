@@ -18,7 +18,10 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 
 def post_worker_init(worker):
     """Build the contact-suggestion index before the worker takes requests (about a second
-    for 5,000 contacts), instead of in the first coordinator's case page."""
+    for 5,000 contacts), instead of in the first coordinator's case page.
+
+    With the database down or hung this gives up after DATABASE_CONNECT_TIMEOUT (settings)
+    and the worker serves anyway: /healthz then answers 503 instead of nothing at all."""
     from directory.suggestions import get_index
 
     try:

@@ -12,11 +12,13 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+# Local state of the embedded defaults: SQLite, the broker's folders, mail files, beat's schedule.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 
 def _env(name: str, cast, default):
@@ -33,6 +35,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Environment variable SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 ALLOWED_HOSTS = _env("ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost", "testserver"])
+# `make run` sets it to http://<RUN_ADDRESS> when unset; the default is runserver's own address.
 SITE_URL = _env("SITE_URL", env.url, "http://127.0.0.1:8000").geturl().rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
@@ -97,6 +100,14 @@ DATABASES = {
 }
 
 
+# A database that accepts connections but never answers (hung, overloaded) must not hold web
+# workers and /healthz for minutes: connecting gives up after DATABASE_CONNECT_TIMEOUT seconds
+# (libpq's minimum is 2) and the server cancels a statement after DATABASE_STATEMENT_TIMEOUT
+# seconds (0: never; for a long maintenance run such as seeding a large benchmark database).
+DATABASE_CONNECT_TIMEOUT = _env("DATABASE_CONNECT_TIMEOUT", env.int, 3)
+DATABASE_STATEMENT_TIMEOUT = _env("DATABASE_STATEMENT_TIMEOUT", env.float, 30.0)
+
+
 def _tune_database(db: dict) -> dict:
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db.setdefault("OPTIONS", {}).update(
@@ -109,6 +120,12 @@ def _tune_database(db: dict) -> dict:
     else:
         db.setdefault("CONN_MAX_AGE", 60)
         db.setdefault("CONN_HEALTH_CHECKS", True)
+        options = db.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+        if DATABASE_STATEMENT_TIMEOUT:
+            timeout_ms = round(DATABASE_STATEMENT_TIMEOUT * 1000)
+            extra = f"-c statement_timeout={timeout_ms}"
+            options["options"] = f"{options.get('options', '')} {extra}".strip()
     return db
 
 
@@ -156,7 +173,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Samverka <samverka@h
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         # Longer than any task can run, so an unacknowledged task is not redelivered while it
         # is still running; short socket timeouts so a dead Redis never hangs a web request.
         "visibility_timeout": 3600,
@@ -195,13 +212,30 @@ CELERY_BEAT_SCHEDULE = {
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Periodic tasks have a queue of their own, so a backlog of deliveries never delays the
+# reminder scan, the sweep or their tick (which /healthz reads). Every worker consumes both
+# (`-Q celery,periodic`; also the default when -Q is not given, since both are listed here).
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in ("celery", "periodic")
+]
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.outbox_sweep": {"queue": "periodic"},
+    "cases.tasks.send_due_reminders": {"queue": "periodic"},
+    "cases.tasks.send_digests": {"queue": "periodic"},
+}
 
-# Outbox delivery: how many attempts, the first back-off, and how long a "sending" claim is
-# trusted before the sweep assumes the worker died.
-OUTBOX_MAX_ATTEMPTS = _env("OUTBOX_MAX_ATTEMPTS", env.int, 6)
+# Outbox delivery (README, "Reminders and notifications"): the first back-off and its cap; how
+# long temporary failures (SMTP 4xx, no connection) are retried before a message fails; how
+# long a "sending" claim is trusted without its worker's heartbeat; how long the sweep leaves
+# fresh messages to their own task, and a message it enqueued before enqueuing it again.
 OUTBOX_BACKOFF_SECONDS = _env("OUTBOX_BACKOFF_SECONDS", env.float, 30.0)
-OUTBOX_CLAIM_TIMEOUT_SECONDS = _env("OUTBOX_CLAIM_TIMEOUT_SECONDS", env.int, 600)
+OUTBOX_BACKOFF_MAX_SECONDS = _env("OUTBOX_BACKOFF_MAX_SECONDS", env.float, 3600.0)
+OUTBOX_RETRY_PERIOD_SECONDS = _env("OUTBOX_RETRY_PERIOD_SECONDS", env.int, 3 * 24 * 3600)
+OUTBOX_CLAIM_TIMEOUT_SECONDS = _env("OUTBOX_CLAIM_TIMEOUT_SECONDS", env.int, 60)
+if OUTBOX_CLAIM_TIMEOUT_SECONDS < 1:
+    raise ImproperlyConfigured("Environment variable OUTBOX_CLAIM_TIMEOUT_SECONDS must be >= 1.")
 OUTBOX_SWEEP_GRACE_SECONDS = _env("OUTBOX_SWEEP_GRACE_SECONDS", env.int, 60)
+OUTBOX_REQUEUE_SECONDS = _env("OUTBOX_REQUEUE_SECONDS", env.int, 600)
 
 # --- Samverka -------------------------------------------------------------------------------
 # Case reference format: {prefix}, {year} and {number} are filled in; the number is a per-year

@@ -38,9 +38,19 @@ class OutboxMessage(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
     )
+    # Each claim adds one: a claim is "sending" with its attempt number (a later re-claim after
+    # a worker died has another), so the outcome of a taken-over attempt changes nothing.
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
+    # Set by the claim and renewed by the sending worker's heartbeat: a "sending" row whose
+    # claim is older than OUTBOX_CLAIM_TIMEOUT_SECONDS belongs to a dead worker.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Temporary failures are retried for OUTBOX_RETRY_PERIOD_SECONDS from the first attempt
+    # (a staff retry starts the period again).
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep (or a staff retry) last enqueued a task for this row: the sweep enqueues a
+    # row again only once it is due again, or after OUTBOX_REQUEUE_SECONDS (the task was lost).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,60 +1,39 @@
-"""Outbox writes: queue a message, deliver it, sweep what was left behind.
+"""Outbox writes: queue a message, deliver it, sweep what was left behind, retry failures.
 
 Rules (pretix OutgoingMail, healthchecks Notification):
 - a message is a committed row before any task exists for it;
 - the task is enqueued after commit, and a broker outage only delays it (the sweep catches up);
-- delivery claims the row with a conditional update, so two runs never send it twice;
-- no network I/O inside a transaction.
+- delivery claims the row under its lock, so two runs never send it twice; the sending worker
+  renews its claim (a heartbeat), so a dead worker's message is taken over within a minute and
+  a slow but live one never is;
+- no network I/O inside a transaction;
+- every failure moves forward: a temporary one backs off (capped) for a retry period, anything
+  else fails the message with its error, for staff to see and retry.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
-import smtplib
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, OperationalError, connections, transaction
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from notifications import selectors
 from notifications.models import OutboxMessage, OutboxStatus, ScheduledRun
+from notifications.queue import deliveries_enqueue
+from notifications.transport import error_is_permanent, mail_connection_drop, message_send
 
 logger = logging.getLogger(__name__)
-
-
-# Many messages at once (a reminder scan, the sweep) go to the broker in chunks: one publish
-# per message costs about a millisecond, and chunks still spread over the workers.
-ENQUEUE_CHUNK = 20
-
-
-def _enqueue(message_id: int) -> None:
-    _enqueue_many([message_id])
-
-
-def _enqueue_many(message_ids: list[int]) -> None:
-    from notifications.tasks import deliver_message, deliver_messages
-
-    for start in range(0, len(message_ids), ENQUEUE_CHUNK):
-        chunk = message_ids[start : start + ENQUEUE_CHUNK]
-        try:
-            if len(chunk) == 1:
-                deliver_message.apply_async((chunk[0],), retry=False)
-            else:
-                deliver_messages.apply_async((chunk,), retry=False)
-        except Exception:  # broker down: the rows are safe, the sweep sends them later
-            logger.warning(
-                "Broker unavailable; %s outbox message(s) left for the sweep", len(chunk)
-            )
-            return
 
 
 def _render(template: str, context: dict, language: str, reason: str) -> tuple[str, str, str]:
@@ -109,19 +88,19 @@ class MessageSpec:
         return message
 
 
-def message_queue(**spec) -> OutboxMessage:
+def message_queue(**spec: Any) -> OutboxMessage:
     """Store one message and enqueue its delivery after commit.
 
     Idempotent by `key`: queuing the same key again returns the existing row and sends nothing.
     """
-    spec = MessageSpec(**spec)
-    message = spec.render()
+    message_spec = MessageSpec(**spec)
+    message = message_spec.render()
     try:
         with transaction.atomic():  # a savepoint: a concurrent duplicate key loses cleanly
             message.save()
     except IntegrityError:
-        return OutboxMessage.objects.get(key=spec.key)
-    transaction.on_commit(lambda: _enqueue(message.pk))
+        return OutboxMessage.objects.get(key=message_spec.key)
+    transaction.on_commit(lambda: deliveries_enqueue(message_ids=[message.pk]))
     return message
 
 
@@ -140,7 +119,7 @@ def messages_queue_bulk(specs: list[MessageSpec]) -> int:
             key__in=[s.key for s in specs], status=OutboxStatus.PENDING
         ).values_list("pk", flat=True)
     )
-    transaction.on_commit(lambda: _enqueue_many(ids))
+    transaction.on_commit(lambda: deliveries_enqueue(message_ids=ids))
     return len(ids)
 
 
@@ -161,15 +140,13 @@ def register_context(kind: str, load: Callable[[OutboxMessage], dict]) -> None:
     _context_loaders[kind] = load
 
 
-def _render_stored(message: OutboxMessage) -> None:
+def _render_stored(message: OutboxMessage, claim: QuerySet[OutboxMessage]) -> None:
     """Render a lazily queued message and keep what is sent on the row."""
     context = {**message.context, **_context_loaders[message.kind](message)}
     message.subject, message.body_text, message.body_html = _render(
         message.template, context, message.language, message.reason
     )
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        subject=message.subject, body_text=message.body_text, body_html=message.body_html
-    )
+    claim.update(subject=message.subject, body_text=message.body_text, body_html=message.body_html)
 
 
 def tick_claim(*, name: str, slot: str) -> bool:
@@ -184,68 +161,79 @@ def tick_claim(*, name: str, slot: str) -> bool:
     return True
 
 
-def _permanent(exc: Exception) -> bool:
-    """SMTP 5xx replies are permanent; everything else (4xx, refused connection) is not."""
-    code = getattr(exc, "smtp_code", None)
-    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
-        code = next(iter(exc.recipients.values()))[0]
-    return isinstance(code, int) and 500 <= code < 600
-
-
 def _backoff(attempt: int) -> timedelta:
-    """Exponential back-off with full jitter between 50% and 150% of the step."""
-    base = settings.OUTBOX_BACKOFF_SECONDS * (2 ** max(attempt - 1, 0))
-    return timedelta(seconds=base * random.uniform(0.5, 1.5))
+    """Exponential back-off with jitter between 50% and 150% of the step, capped: an outage of
+    days is still tried every OUTBOX_BACKOFF_MAX_SECONDS, not once a day."""
+    step = settings.OUTBOX_BACKOFF_SECONDS * 2 ** min(max(attempt - 1, 0), 30)
+    seconds = min(step * random.uniform(0.5, 1.5), settings.OUTBOX_BACKOFF_MAX_SECONDS)
+    return timedelta(seconds=seconds)
 
 
-def _message_id(message: OutboxMessage) -> str:
-    # Stable per outbox row, so a receiving server can also drop a duplicate.
-    digest = hashlib.sha256(message.key.encode()).hexdigest()[:32]
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "samverka.local"
-    return f"<{digest}@{domain}>"
+@contextmanager
+def _heartbeat(claim: QuerySet[OutboxMessage]) -> Iterator[None]:
+    """Renew `claim` every quarter of the claim timeout until the block ends.
 
+    A send that takes a few milliseconds ends before the first beat: the thread then never
+    touches the database. A beat that finds the claim gone (taken over after this worker
+    stalled for the whole timeout) changes nothing, like the outcome of such an attempt.
+    """
+    interval = settings.OUTBOX_CLAIM_TIMEOUT_SECONDS / 4
+    done = threading.Event()
 
-# One SMTP connection per worker process, reused while it is fresh: connecting, EHLO and QUIT
-# per message would cost more than the message. A connection idle for longer than this may
-# have been dropped by the server, so it is opened anew instead.
-MAIL_CONNECTION_IDLE_SECONDS = 15
-_mail = threading.local()
-
-
-def _mail_connection():
-    key = (
-        settings.EMAIL_BACKEND,
-        getattr(settings, "EMAIL_HOST", ""),
-        getattr(settings, "EMAIL_PORT", 0),
-    )
-    fresh = time.monotonic() - getattr(_mail, "used", 0.0) < MAIL_CONNECTION_IDLE_SECONDS
-    if getattr(_mail, "connection", None) is None or _mail.key != key or not fresh:
-        _mail_connection_drop()
-        _mail.connection = get_connection()
-        _mail.connection.open()
-        _mail.key = key
-    _mail.used = time.monotonic()
-    return _mail.connection
-
-
-def _mail_connection_drop() -> None:
-    connection = getattr(_mail, "connection", None)
-    _mail.connection = None
-    if connection is not None:
+    def beat() -> None:
+        beaten = False
         try:
-            connection.close()
-        except Exception:  # noqa: BLE001 - it is being thrown away
-            pass
+            while not done.wait(interval):
+                beaten = True
+                claim.update(claimed_at=timezone.now())
+        except Exception:  # noqa: BLE001 - a missed beat only shortens the claim
+            logger.exception("Outbox heartbeat failed")
+        finally:
+            if beaten:
+                connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name="outbox-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def _attempt_failed(
+    claim: QuerySet[OutboxMessage], message: OutboxMessage, error: str, *, permanent: bool
+) -> str:
+    """Fail the message, or (temporary, within the retry period) back off and try again."""
+    now = timezone.now()
+    first_attempt_at = message.first_attempt_at or now  # set by the claim
+    give_up_at = first_attempt_at + timedelta(seconds=settings.OUTBOX_RETRY_PERIOD_SECONDS)
+    if permanent or now >= give_up_at:
+        claim.update(status=OutboxStatus.FAILED, last_error=error[:2000])
+        logger.warning("Outbox message %s failed: %s", message.pk, error)
+        return "failed"
+    # The last attempt falls on the end of the period rather than after it.
+    next_attempt_at = min(now + _backoff(message.attempts), give_up_at)
+    claim.update(
+        status=OutboxStatus.PENDING, last_error=error[:2000], next_attempt_at=next_attempt_at
+    )
+    return "retry"
 
 
 def message_deliver(*, message_id: int) -> str:
     """Send one message if it is due and nobody else is sending it. Safe to run twice.
 
-    1. Claim: pending and due (or a "sending" claim older than the claim timeout, whose worker
-       died) → sending, under the row's lock; a row locked or not due is someone else's.
-    2. Send over SMTP, outside any transaction.
-    3. Record the outcome against our claim: sent; failed (permanent, or attempts used up);
-       or pending again with a back-off.
+    1. Claim, under the row's lock: pending and due, or "sending" whose claim has not been
+       renewed for OUTBOX_CLAIM_TIMEOUT_SECONDS (its worker died) → sending, with one more
+       attempt. A row locked or not due is someone else's. The claim is ours while the row is
+       "sending" with our attempt number; a later re-claim has another.
+    2. While we work, a heartbeat renews the claim (see _heartbeat).
+    3. Prepare: cancel it if no longer wanted; render a lazily queued message. An error here
+       would recur, so the message fails with it, unless the database was unreachable
+       (temporary).
+    4. Send over SMTP, outside any transaction.
+    5. Record the outcome against our claim: sent; failed (SMTP 5xx, or temporary errors for
+       longer than OUTBOX_RETRY_PERIOD_SECONDS); or pending again with a capped back-off.
     """
     now = timezone.now()
     stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
@@ -256,76 +244,127 @@ def message_deliver(*, message_id: int) -> str:
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
         )
-        due = message is not None and (
+        if message is None or not (
             (message.status == OutboxStatus.PENDING and message.next_attempt_at <= now)
-            or (message.status == OutboxStatus.SENDING and message.claimed_at < stale)
-        )
-        if not due:
+            or (
+                message.status == OutboxStatus.SENDING
+                and message.claimed_at is not None
+                and message.claimed_at < stale
+            )
+        ):
             return "skipped"
         message.attempts += 1
+        message.first_attempt_at = message.first_attempt_at or now
         OutboxMessage.objects.filter(pk=message_id).update(
-            status=OutboxStatus.SENDING, claimed_at=now, attempts=message.attempts
+            status=OutboxStatus.SENDING,
+            claimed_at=now,
+            attempts=message.attempts,
+            first_attempt_at=message.first_attempt_at,
         )
-    # Our claim is identified by its time: a later re-claim (after a worker died) changes it.
-    ours = OutboxMessage.objects.filter(pk=message_id, claimed_at=now)
-    check = _still_wanted.get(message.kind)
-    if check is not None and not check(message):
-        ours.update(status=OutboxStatus.CANCELLED, last_error="no longer relevant")
-        return "cancelled"
-    if message.template and not message.body_text:
-        _render_stored(message)
-
-    email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[message.recipient],
-        headers={"Message-ID": _message_id(message), "Auto-Submitted": "auto-generated"},
+    ours = OutboxMessage.objects.filter(
+        pk=message_id, status=OutboxStatus.SENDING, attempts=message.attempts
     )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
-    try:
-        email.connection = _mail_connection()
-        email.send()
-    except Exception as exc:  # noqa: BLE001 - every transport error is recorded on the row
-        _mail_connection_drop()
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        if _permanent(exc) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            ours.update(status=OutboxStatus.FAILED, last_error=error)
-            logger.warning("Outbox message %s failed: %s", message_id, error)
-            return "failed"
-        ours.update(
-            status=OutboxStatus.PENDING,
-            last_error=error,
-            next_attempt_at=timezone.now() + _backoff(message.attempts),
-        )
-        return "retry"
-    erase = {"body_text": "", "body_html": ""} if message.sensitive else {}
-    ours.update(status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="", **erase)
+    with _heartbeat(ours):
+        try:
+            check = _still_wanted.get(message.kind)
+            if check is not None and not check(message):
+                ours.update(status=OutboxStatus.CANCELLED, last_error="no longer relevant")
+                return "cancelled"
+            if message.template and not message.body_text:
+                _render_stored(message, ours)
+        except Exception as exc:  # noqa: BLE001 - recorded on the row, for staff to see
+            logger.exception("Outbox message %s could not be prepared", message_id)
+            error = f"Could not prepare the message: {type(exc).__name__}: {exc}"
+            return _attempt_failed(
+                ours, message, error, permanent=not isinstance(exc, OperationalError)
+            )
+        try:
+            message_send(message=message)
+        except Exception as exc:  # noqa: BLE001 - every transport error is recorded on the row
+            mail_connection_drop()
+            error = f"{type(exc).__name__}: {exc}"
+            return _attempt_failed(ours, message, error, permanent=error_is_permanent(exc))
+        # A sensitive message (a tracking token, signed links) keeps none of it once delivered:
+        # neither the bodies nor, for one rendered at send time, the context it was rendered from.
+        erase = {"body_text": "", "body_html": "", "context": {}} if message.sensitive else {}
+        ours.update(status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="", **erase)
     return "sent"
 
 
-def outbox_sweep(*, now=None, limit: int = 500) -> int:
-    """Re-enqueue messages whose task never ran, is due for a retry, or whose worker died."""
+def _enqueue_marked(ids: list[int], marked_at: datetime) -> int:
+    """Publish rows already marked as enqueued at `marked_at`; unmark what the broker did not
+    take, so the next sweep tries those again instead of waiting OUTBOX_REQUEUE_SECONDS."""
+    published = set(deliveries_enqueue(message_ids=ids))
+    missed = [pk for pk in ids if pk not in published]
+    if missed:
+        OutboxMessage.objects.filter(pk__in=missed, enqueued_at=marked_at).update(enqueued_at=None)
+    return len(published)
+
+
+def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Enqueue messages whose task never ran, is due for a retry, or whose worker died; returns
+    how many the broker took.
+
+    Each row at most once per OUTBOX_REQUEUE_SECONDS (`enqueued_at`), unless it became due
+    again since: a retry whose back-off is over, a claim that died after we enqueued it.
+    Rows are marked before they are published, so a worker never finds a row locked by the
+    marking and skips it; what the broker refused is unmarked.
+    """
     now = now or timezone.now()
     grace = now - timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
-    stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
-    due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) & ~Q(
-        attempts=0,
-        created_at__gt=grace,  # fresh rows: their own task is on its way
+    claim_timeout = timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    requeue = Q(enqueued_at__isnull=True) | Q(
+        enqueued_at__lt=now - timedelta(seconds=settings.OUTBOX_REQUEUE_SECONDS)
     )
-    dead = Q(status=OutboxStatus.SENDING, claimed_at__lt=stale)
+    due = (
+        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        & ~Q(attempts=0, created_at__gt=grace)  # fresh rows: their own task is on its way
+        & (requeue | Q(enqueued_at__lt=F("next_attempt_at")))
+    )
+    # A claim is dead from claimed_at + timeout on: enqueued before then was for a live claim.
+    # (Not "before claimed_at": the claim and the mark come from two hosts' clocks.)
+    dead = Q(status=OutboxStatus.SENDING, claimed_at__lt=now - claim_timeout) & (
+        requeue | Q(enqueued_at__lt=F("claimed_at") + claim_timeout)
+    )
     rows = OutboxMessage.objects.filter(due | dead).order_by("next_attempt_at")
     ids = list(rows.values_list("pk", flat=True)[:limit])
-    _enqueue_many(ids)
-    return len(ids)
+    if not ids:
+        return 0
+    OutboxMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
+    return _enqueue_marked(ids, now)
+
+
+# A staff retry of thousands of failed messages (after a long SMTP outage) updates them in
+# chunks of this many ids.
+RETRY_CHUNK = 1000
+
+
+def _failed_retry(ids: list[int]) -> int:
+    """Failed → pending with fresh attempts and a fresh retry period, enqueued after commit."""
+    now = timezone.now()
+    updated = 0
+    for start in range(0, len(ids), RETRY_CHUNK):
+        updated += OutboxMessage.objects.filter(
+            pk__in=ids[start : start + RETRY_CHUNK], status=OutboxStatus.FAILED
+        ).update(
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            first_attempt_at=None,
+            next_attempt_at=now,
+            enqueued_at=now,
+            last_error="",
+        )
+    if updated:
+        transaction.on_commit(lambda: _enqueue_marked(ids, now))
+    return updated
 
 
 def message_retry(*, message_id: int) -> bool:
-    """Staff retry of a failed message: back to pending with fresh attempts."""
-    updated = OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.FAILED).update(
-        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
-    )
-    if updated:
-        transaction.on_commit(lambda: _enqueue(message_id))
-    return bool(updated)
+    """Staff retry of one failed message."""
+    return _failed_retry([message_id]) == 1
+
+
+def messages_retry_failed(*, kind: str = "", q: str = "") -> int:
+    """Staff retry of every failed message (of `kind`, recipient containing `q`): how many."""
+    failed = selectors.outbox_messages(status=OutboxStatus.FAILED, kind=kind, q=q)
+    return _failed_retry(list(failed.values_list("pk", flat=True)))

@@ -1,8 +1,13 @@
-"""Thin Celery tasks: ids in, a service call, safe to run twice."""
+"""Thin Celery tasks: ids in, a service call, safe to run twice.
+
+The services publish these by name (notifications.queue), so this module is the only one
+that imports both Celery's task machinery and the services.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from notifications import services
 
@@ -19,4 +24,9 @@ def deliver_messages(message_ids: list[int]) -> list[str]:
 
 @shared_task
 def outbox_sweep() -> int:
-    return services.outbox_sweep()
+    # Beat sends it every 30 s: one tick per half minute, so a second beat cannot double it.
+    # The tick is also what /healthz reads to tell that beat and the periodic queue are alive.
+    now = timezone.now()
+    if not services.tick_claim(name="outbox_sweep", slot=f"{now:%Y%m%dT%H%M}.{now.second // 30}"):
+        return 0
+    return services.outbox_sweep(now=now)

@@ -129,21 +129,58 @@ def test_permanent_smtp_failure_marks_the_message_failed_and_it_is_not_retried(
     assert smtp_sink.messages == []
 
 
-def test_message_fails_after_the_last_allowed_attempt(directory, smtp_sink, settings):
-    settings.OUTBOX_MAX_ATTEMPTS = 2
-    settings.OUTBOX_BACKOFF_SECONDS = 1
+def test_temporary_failures_are_retried_for_the_retry_period_and_then_fail(
+    directory, smtp_sink, settings
+):
+    settings.OUTBOX_RETRY_PERIOD_SECONDS = 3 * 3600
+    settings.OUTBOX_BACKOFF_SECONDS = 60
+    settings.OUTBOX_BACKOFF_MAX_SECONDS = 3600
     message = receipt_of(make_case())
     smtp_sink.mode = "tempfail"
 
     results = []
-    for _ in range(3):
+    while True:
         message.refresh_from_db()
-        with time_machine.travel(message.next_attempt_at + dt.timedelta(seconds=5)):
+        if message.status != "pending":
+            break
+        with time_machine.travel(message.next_attempt_at, tick=False):
             results.append(message_deliver(message_id=message.pk))
 
-    assert results == ["retry", "failed", "skipped"]
     message.refresh_from_db()
-    assert (message.status, message.attempts) == ("failed", 2)
+    assert message.status == "failed"
+    assert "451" in message.last_error
+    # 60 s doubling, capped at an hour: about eight attempts fill three hours, and the last
+    # one falls on the end of the period.
+    assert results[-1] == "failed"
+    assert set(results[:-1]) == {"retry"}
+    assert 6 <= len(results) <= 12
+    assert message.claimed_at == message.first_attempt_at + dt.timedelta(hours=3)
+    assert smtp_sink.messages == []
+
+
+def test_an_smtp_outage_of_hours_keeps_messages_pending_and_delivers_them_after(
+    directory, smtp_sink
+):
+    message = receipt_of(make_case())
+    smtp_sink.mode = "tempfail"
+    started = timezone.now()
+
+    # Ten hours of 451s with the default settings: attempts back off to one an hour.
+    while True:
+        message.refresh_from_db()
+        if message.next_attempt_at > started + dt.timedelta(hours=10):
+            break
+        with time_machine.travel(message.next_attempt_at, tick=False):
+            assert message_deliver(message_id=message.pk) == "retry"
+
+    message.refresh_from_db()
+    assert message.status == "pending"
+    wait = message.next_attempt_at - message.claimed_at
+    assert wait <= dt.timedelta(hours=1), "the back-off is capped at an hour"
+    smtp_sink.mode = "ok"
+    with time_machine.travel(message.next_attempt_at, tick=False):
+        assert message_deliver(message_id=message.pk) == "sent"
+    assert len(smtp_sink.messages) == 1
 
 
 def test_unreachable_smtp_server_is_a_temporary_failure(directory, settings):
