@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -31,11 +32,12 @@ class ActorKind(StrEnum):
 @dataclass(frozen=True)
 class Actor:
     kind: ActorKind
-    user: User | None = None
+    user: User | AnonymousUser | None = None
     contact: ContactPerson | None = None
 
     @classmethod
-    def staff(cls, user: User) -> Actor:
+    def staff(cls, user: User | AnonymousUser) -> Actor:
+        """A signed-in user (the policy refuses an anonymous one)."""
         return cls(ActorKind.STAFF, user=user)
 
     @classmethod
@@ -68,7 +70,7 @@ class Actor:
 
 def actor_display(event: CaseEvent) -> str:
     """The name the timeline shows for whoever caused `event`."""
-    if event.actor_id:
+    if event.actor is not None:
         return event.actor.get_full_name() or event.actor.email
     if event.actor_label == ActorKind.REQUESTER:
         return _("Requester")

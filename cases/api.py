@@ -297,7 +297,7 @@ class CaseSuggestionsView(ApiView):
     )
     def get(self, request: Request, reference: str) -> Response:
         case = _visible_case(request, reference)
-        if not request.user.is_coordinator:
+        if not policy.can_assign(request.user):
             raise ActionForbidden()
         suggestions = selectors.case_suggestions(case=case, limit=5)
         return Response(SuggestionSerializer([s.as_dict() for s in suggestions], many=True).data)

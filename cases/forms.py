@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from directory import selectors as directory
 from workflows.definition import TransitionSpec
 from workflows.fields import FieldSpec, Kind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DESCRIPTION_MAX_LENGTH = 10_000
 
@@ -109,7 +112,7 @@ class RequestForm(forms.Form):
                 self.add_error(field, message)
 
 
-def _contact_field(field: FieldSpec, label: str | Promise) -> forms.Field:
+def _contact_field(field: FieldSpec, label: StrOrPromise) -> forms.Field:
     choices = directory.contact_choices()
     if choices is None:  # too many people for a list: the email, or a suggestion's button
         return forms.EmailField(
@@ -122,13 +125,13 @@ def _contact_field(field: FieldSpec, label: str | Promise) -> forms.Field:
     )
 
 
-def _choice_field(field: FieldSpec, label: str | Promise) -> forms.Field:
+def _choice_field(field: FieldSpec, label: StrOrPromise) -> forms.Field:
     choices = [("", format_lazy(_("Choose: {}"), field.label)), *field.choices]
     return forms.ChoiceField(label=label, choices=choices, required=field.required)
 
 
 # Kind of transition field -> its HTML form field. Only shape: the service cleans the values.
-FORM_FIELDS: dict[str, Callable[[FieldSpec, str | Promise], forms.Field]] = {
+FORM_FIELDS: dict[str, Callable[[FieldSpec, StrOrPromise], forms.Field]] = {
     Kind.TEXT: lambda f, label: forms.CharField(
         label=label, required=f.required, widget=forms.Textarea(attrs={"rows": 3})
     ),

@@ -64,6 +64,11 @@ def can_act_on_case(user, case: Case) -> bool:
     return user.is_coordinator or is_assigned_contact(user, case)
 
 
+def can_assign(user) -> bool:
+    """See the contact suggestions and assign contact persons: coordinators."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_coordinator)
+
+
 def can_act_via_link(contact: ContactPerson | None, case: Case) -> bool:
     """A signed email link speaks for the contact person it was sent to, while still assigned.
 

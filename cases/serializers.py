@@ -6,6 +6,8 @@ not a string "{}"), then the same service as the HTML interface checks meaning.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
@@ -16,6 +18,7 @@ from cases.forms import DESCRIPTION_MAX_LENGTH
 from cases.models import Case, CaseEvent
 from cases.services.intake import intake_errors
 from directory import selectors as directory
+from directory.models import Area, CollaborationForm
 from workflows.definition import (
     STATE_HELP,
     TRANSITION_NAMES,
@@ -128,8 +131,12 @@ class CaseSerializer(serializers.ModelSerializer):
     state_label = serializers.CharField(source="get_state_display")
     municipality = _MunicipalityRef()
     contact = _ContactRef(allow_null=True)
-    areas = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    forms = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    areas: serializers.SlugRelatedField[Area] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
+    forms: serializers.SlugRelatedField[CollaborationForm] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
 
     class Meta:
         model = Case
@@ -177,7 +184,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_actor(self, event: CaseEvent) -> str | None:
-        return event.actor.email if event.actor_id else None
+        return event.actor.email if event.actor is not None else None
 
 
 class NoteSerializer(serializers.Serializer):
@@ -185,7 +192,8 @@ class NoteSerializer(serializers.Serializer):
 
 
 class PublicEventSerializer(serializers.ModelSerializer):
-    data = serializers.SerializerMethodField()
+    # Named as the API names it; it shadows Serializer.data only for the type checker.
+    data = serializers.SerializerMethodField()  # type: ignore[assignment]
 
     class Meta:
         model = CaseEvent
@@ -228,7 +236,8 @@ class TrackSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PublicEventSerializer(many=True))
     def get_events(self, case: Case) -> list[dict]:
-        return PublicEventSerializer(self.context["events"], many=True).data
+        events = PublicEventSerializer(self.context["events"], many=True)
+        return cast(list[dict], events.data)  # a ListSerializer's data, not the field
 
     def get_can_withdraw(self, case: Case) -> bool:
         return self.context["can_withdraw"]
@@ -290,18 +299,20 @@ def transition_fields(spec: TransitionSpec) -> list[dict]:
 
 
 class TransitionFieldSerializer(serializers.Serializer):
+    # Field names of the API's description of a field; they shadow attributes of DRF's Field
+    # only for the type checker (a serializer's fields are declared, not inherited).
     name = serializers.CharField()
-    label = serializers.CharField()
-    required = serializers.BooleanField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    required = serializers.BooleanField()  # type: ignore[assignment]
     type = serializers.ChoiceField(choices=sorted(set(API_TYPES.values())))
     choices = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class AvailableTransitionSerializer(serializers.Serializer):
     name = serializers.ChoiceField(choices=TRANSITION_NAMES)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     target = serializers.ChoiceField(choices=State.choices)
-    fields = TransitionFieldSerializer(many=True)
+    fields = TransitionFieldSerializer(many=True)  # type: ignore[assignment]
 
 
 class AvailableTransitionsSerializer(serializers.Serializer):

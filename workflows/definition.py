@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from workflows.fields import NOTE, FieldSpec, Kind
 from workflows.models import CaseWorkflow, State
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class TransitionSpec:
     name: str
-    label: str | Promise
+    label: StrOrPromise
     sources: tuple[str, ...]
     target: str
     actors: tuple[str, ...]
@@ -84,7 +86,7 @@ def all_fields() -> dict[str, list[tuple[TransitionSpec, FieldSpec]]]:
 @dataclass(frozen=True)
 class PublicItem:
     name: str
-    label: str | Promise
+    label: StrOrPromise
     value: str
 
 

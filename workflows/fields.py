@@ -11,9 +11,12 @@ fails until every table knows it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Kind:
@@ -35,16 +38,16 @@ LINE_MAX_LENGTH = 200
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    label: str | Promise
+    label: StrOrPromise
     kind: str = Kind.TEXT
     required: bool = True
     # The requester sees this field's value on the tracking page, in the API's tracking view
     # and in the status email (`workflows.definition.requester_view` decides, from this).
     public: bool = False
-    choices: tuple[tuple[str, str | Promise], ...] = ()
+    choices: tuple[tuple[str, StrOrPromise], ...] = ()
     # A date that must not lie ahead (a meeting that has been held).
     not_in_future: bool = False
-    help_text: str | Promise = ""
+    help_text: StrOrPromise = ""
 
     @property
     def max_length(self) -> int | None:

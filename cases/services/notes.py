@@ -49,21 +49,20 @@ def case_date_plan(*, case: Case, actor: Actor, date: dt.date | str) -> CaseEven
     """Set the date of the next meeting or workshop; both sides are reminded the day before."""
     if not policy.can_act_on_case(actor.user, case) or case.state not in OPEN_STATES:
         raise ActionForbidden()
-    if isinstance(date, str):
-        date = parse_date(date.strip())  # type: ignore[assignment]
-    if date is None:
+    day = parse_date(date.strip()) if isinstance(date, str) else date
+    if day is None:
         raise CaseValidationError(fields={"date": [str(_("Enter a valid date (YYYY-MM-DD)."))]})
-    if date < timezone.localdate():
+    if day < timezone.localdate():
         raise CaseValidationError(fields={"date": [str(_("The date cannot be in the past."))]})
     with transaction.atomic(durable=True):
         now = timezone.now()
-        Case.objects.filter(pk=case.pk).update(planned_date=date, last_activity_at=now)
-        case.planned_date, case.last_activity_at = date, now
+        Case.objects.filter(pk=case.pk).update(planned_date=day, last_activity_at=now)
+        case.planned_date, case.last_activity_at = day, now
         reminder_reset(case=case, now=now)
         return CaseEvent.objects.create(
             case=case,
             kind=EventKind.DATE_PLANNED,
-            data={"date": date.isoformat()},
+            data={"date": day.isoformat()},
             public=True,
             **actor.event_fields(),
         )

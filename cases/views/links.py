@@ -39,6 +39,7 @@ def case_link_view(request, purpose: str, token: str):
                 data = {f.name: request.POST.get(f.name, "") for f in spec.fields}
                 case_transition_by_link(link=link, data=data)
         except CaseValidationError as exc:
+            assert form is not None  # only a step with fields validates them
             form.is_valid()
             for field, errors in exc.fields.items():
                 for error in errors:
