@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -33,7 +34,7 @@ from notifications.services import (
     register_still_wanted,
 )
 from workflows import calendar
-from workflows.models import OPEN_STATES, ReminderKind, ReminderRule
+from workflows.models import OPEN_STATES, ReminderKind, ReminderRule, State
 
 
 def _waiting_rule(state: str) -> ReminderRule | None:
@@ -88,7 +89,7 @@ def _requester(case: Case) -> list[_Recipient]:
 
 def _spec(case, rule, due, recipient, template, reason, context) -> MessageSpec:
     return MessageSpec(
-        key=f"reminder:{case.pk}:{rule.pk}:{due:%Y%m%dT%H%M}:{recipient.email}",
+        key=f"reminder:{case.pk}:{rule.pk}:{due}:{recipient.email}",
         kind="reminder",
         recipient=recipient.email,
         template=template,
@@ -103,19 +104,61 @@ def _spec(case, rule, due, recipient, template, reason, context) -> MessageSpec:
     )
 
 
+# What the scan reads of a due case and its contact person. The rest of the row (the texts
+# above all) is not needed to queue a reminder, and turning it into objects was most of the
+# scan's Python time.
+_SCAN_FIELDS = (
+    "id",
+    "state",
+    "reference",
+    "reminder_count",
+    "next_reminder_at",
+    "date_reminder_at",
+    "planned_date",
+    "last_activity_at",
+    "requester_email",
+    "language",
+    "contact",
+    "contact__email",
+    "contact__languages",
+)
+
+
+def _claim(*, due_field: str, now: dt.datetime, batch_size: int) -> list[Case]:
+    """Lock up to `batch_size` cases due at `now` that no other scan holds (SKIP LOCKED)."""
+    return list(
+        Case.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("contact")
+        .only(*_SCAN_FIELDS)
+        .filter(**{f"{due_field}__lte": now})
+        .order_by(due_field)[:batch_size]
+    )
+
+
+@lru_cache(maxsize=4096)
+def _waiting_reason(language: str, days: int, state: str, count: int) -> str:
+    # The same few texts recur across thousands of cases: translate each once. The state's
+    # label is lazy, so it is translated into the recipient's language too.
+    return reason_in(
+        language,
+        gettext_noop(
+            "The case has waited %(days)s working days or more in the state "
+            "“%(state)s”, and this is reminder %(count)s."
+        ),
+        days=days,
+        state=State(state).label,
+        count=count,
+    )
+
+
 def _waiting_batch(now, rules, coordinators, batch_size) -> tuple[int, list[str]]:
     with transaction.atomic():
-        batch = list(
-            Case.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("contact", "municipality")
-            .filter(next_reminder_at__lte=now)
-            .order_by("next_reminder_at")[:batch_size]
-        )
+        batch = _claim(due_field="next_reminder_at", now=now, batch_size=batch_size)
         specs, lines = [], []
         # Every case of one rule gets the same next due time: one UPDATE per rule, not per case.
         next_due: dict[int, list[int]] = {}
         for case in batch:
-            due, rule = case.next_reminder_at, rules.get(case.state)
+            due, rule = f"{case.next_reminder_at:%Y%m%dT%H%M}", rules.get(case.state)
             case.reminder_count += 1
             repeat = rule.repeat_every_working_days if rule and case.state in OPEN_STATES else 0
             next_due.setdefault(repeat, []).append(case.pk)
@@ -129,29 +172,12 @@ def _waiting_batch(now, rules, coordinators, batch_size) -> tuple[int, list[str]
             escalated = bool(rule.escalate_after) and case.reminder_count > rule.escalate_after
             if rule.notify_coordinators or escalated or not recipients:
                 recipients += coordinators
-            days = rule.after_working_days
             for r in recipients:
-                reason = reason_in(
-                    r.language,
-                    gettext_noop(
-                        "The case has waited %(days)s working days or more in the state "
-                        "“%(state)s”, and this is reminder %(count)s."
-                    ),
-                    days=days,
-                    state=case.get_state_display(),
-                    count=case.reminder_count,
+                reason = _waiting_reason(
+                    r.language, rule.after_working_days, case.state, case.reminder_count
                 )
-                specs.append(
-                    _spec(
-                        case,
-                        rule,
-                        due,
-                        r,
-                        "reminder",
-                        reason,
-                        {"escalated": escalated and r.role == "coordinator"},
-                    )
-                )
+                context = {"escalated": escalated and r.role == "coordinator"}
+                specs.append(_spec(case, rule, due, r, "reminder", reason, context))
                 lines.append(f"{case.reference} {case.state} → {r.email}")
         for repeat, ids in next_due.items():
             Case.objects.filter(pk__in=ids).update(
@@ -164,15 +190,10 @@ def _waiting_batch(now, rules, coordinators, batch_size) -> tuple[int, list[str]
 
 def _date_batch(now, rule, batch_size) -> tuple[int, list[str]]:
     with transaction.atomic():
-        batch = list(
-            Case.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("contact", "municipality")
-            .filter(date_reminder_at__lte=now)
-            .order_by("date_reminder_at")[:batch_size]
-        )
+        batch = _claim(due_field="date_reminder_at", now=now, batch_size=batch_size)
         specs, lines = [], []
         for case in batch:
-            due = case.date_reminder_at
+            due = f"{case.date_reminder_at:%Y%m%dT%H%M}"
             case.date_reminder_at = None
             if rule is None or case.state not in OPEN_STATES or not case.planned_date:
                 continue

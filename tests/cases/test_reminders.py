@@ -231,3 +231,40 @@ def test_periodic_task_run_twice_in_one_tick_scans_once(directory, coordinator):
         assert send_due_reminders() == 1
         assert send_due_reminders() == 0
     assert Case.objects.count() == 1
+
+
+def test_reminder_reason_names_the_state_in_each_recipients_language(
+    directory, coordinator, contact_a
+):
+    contact_a.languages = "en"
+    contact_a.save(update_fields=["languages"])
+    with time_machine.travel(at(2026, 1, 5, 9), tick=False):
+        case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
+    case.refresh_from_db()
+    for _ in range(3):  # the third reminder escalates to the (Swedish) coordinators
+        reminders_send_due(now=case.next_reminder_at)
+        case.refresh_from_db()
+
+    english = reminders().filter(recipient=contact_a.email).order_by("created_at").last()
+    swedish = reminders().get(recipient=coordinator.email)
+    assert "in the state “Contact person assigned”" in english.reason
+    assert "this is reminder 3" in english.reason
+    assert "i läget ”Kontaktperson tilldelad”" in swedish.reason
+
+
+def test_scan_queries_stay_constant_per_batch_whatever_the_batch_holds(
+    directory, coordinator, contact_a, django_assert_max_num_queries
+):
+    with time_machine.travel(at(2026, 1, 5, 9), tick=False):
+        for _ in range(12):
+            make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
+        for _ in range(12):
+            make_case()
+    due = at(2026, 1, 21, 9)
+
+    # Rules, coordinators, then per batch: claim, one UPDATE per rule, the outbox rows and
+    # their ids, and the empty date batch; no query per case or per recipient.
+    with django_assert_max_num_queries(16):
+        lines = reminders_send_due(now=due, batch_size=100)
+
+    assert len(lines) == 24
