@@ -13,9 +13,12 @@ This package is shared by every app's API and imports none of them.
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -51,8 +54,32 @@ _DRF_CODES: list[tuple[type[exceptions.APIException], str]] = [
 ]
 
 
+logger = logging.getLogger(__name__)
+
+# What the database driver raises when the server cannot be reached (refused, timed out, the
+# connection dropped) or gives up on a statement: the client may simply try again later.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
 def error_body(code: str, message, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def _unavailable_body(exc: BaseException) -> dict:
+    logger.error("Database unavailable: %s", exc)  # a 503 is no traceback, but must be seen
+    return error_body(
+        "unavailable", gettext("The service is temporarily unavailable. Try again in a moment.")
+    )
+
+
+def api_server_error(exc: BaseException | None) -> JsonResponse:
+    """An /api/ request that failed outside any API view (in a middleware, or a bug): the
+    error shape instead of the site's HTML 500 page. Used by the site's handler500."""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return JsonResponse(_unavailable_body(exc), status=503)
+    return JsonResponse(
+        error_body("server_error", gettext("Something went wrong on our side.")), status=500
+    )
 
 
 def _flatten(detail) -> dict[str, list[str]]:
@@ -86,6 +113,8 @@ def _flatten(detail) -> dict[str, list[str]]:
 def api_exception_handler(exc, context):
     if isinstance(exc, ServiceError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return Response(_unavailable_body(exc), status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if isinstance(exc, ProtectedError):
         return Response(
             error_body("protected", gettext("This entry is in use and cannot be deleted.")),

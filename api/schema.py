@@ -34,6 +34,7 @@ _ERROR_DESCRIPTIONS = {
     "409": "Not possible in the current state, or the object changed meanwhile.",
     "415": "Unsupported media type.",
     "429": "Too many requests: wait `Retry-After` seconds.",
+    "503": "The database cannot be reached: try again in a moment (code `unavailable`).",
 }
 
 
@@ -58,7 +59,7 @@ class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         view = self.view
-        codes = set()
+        codes = {"503"}  # every operation reads or writes the database
         public = all(isinstance(p, AllowAny) for p in view.get_permissions())
         if not public and self.method not in getattr(view, "public_methods", ()):
             codes.update({"401", "403"})

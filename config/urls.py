@@ -19,6 +19,9 @@ urlpatterns = [
     path("", include("cases.urls")),
 ]
 
+# 403 and 404 are Django's views with templates/403.html and 404.html.
+handler500 = "config.error_pages.server_error"
+
 if settings.BENCH_ENDPOINTS:
     # The benchmark's ceiling: the same middleware stack, no database, no template.
     urlpatterns.insert(0, path("bench/ok", lambda request: HttpResponse("ok"), name="bench-ok"))
