@@ -82,8 +82,6 @@ def main() -> int:
     os.environ.setdefault("DEBUG", "1")
     # Children inherit it: email links point where this server answers, not at port 8000.
     os.environ.setdefault("SITE_URL", site_url(ADDRESS))
-    manage("migrate", "--noinput", "-v", "0")
-    manage("seed_demo")
     processes = {
         "web": [sys.executable, "manage.py", "runserver", ADDRESS, "--noreload"],
         "worker": [
@@ -105,6 +103,8 @@ def main() -> int:
     running: dict[str, subprocess.Popen] = {}
     code = 0
     try:
+        manage("migrate", "--noinput", "-v", "0")
+        manage("seed_demo")
         for name, cmd in processes.items():
             running[name] = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
         print(f"\nSamverka runs on http://{ADDRESS}/  (staff: http://{ADDRESS}/staff/)")
