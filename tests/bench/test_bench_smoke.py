@@ -19,13 +19,12 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, _need, free_port
 
 
 @pytest.fixture
 def bench_env(postgres, redis_url, tmp_path):
-    if not shutil.which("wrk"):
-        pytest.skip("wrk is not installed (Debian: apt-get install wrk)")
+    _need(shutil.which("wrk") is not None, "wrk (Debian: apt-get install wrk)")
     db = urlparse(settings.TEST_DATABASE_URL)
     return {
         **os.environ,
