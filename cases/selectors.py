@@ -11,13 +11,16 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, Model, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Model, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from cases import policy
 from cases.models import Case, CaseEvent
 from cases.services.intake import tracking_token_hash
+from directory import selectors as directory
+from directory.models import Area, CollaborationForm, ContactPerson
 from directory.suggestions import Suggestion, rank_contacts
 from notifications.selectors import messages_for_case
 from workflows.models import OPEN_STATES
@@ -185,3 +188,91 @@ def case_suggestions(*, case: Case, limit: int = 5) -> list[Suggestion]:
         loads=contact_loads,
         limit=limit,
     )
+
+
+# The public area page shows this many example cases per area, newest first.
+EXAMPLES_PER_AREA = 5
+
+
+@dataclass(frozen=True)
+class AreaCases:
+    """What the cases say about collaboration areas."""
+
+    form_counts: dict[int, dict[int, int]]  # area id -> active form id -> cases with both
+    examples: dict[int, list[Case]]  # area id -> newest public cases: title, date, municipality
+
+
+def area_cases(*, area_ids: list[int]) -> AreaCases:
+    """Forms chosen together with each area, and each area's newest public cases. Two queries.
+
+    The examples are ranked per area in the database (row_number over each case's areas), so
+    the query returns at most EXAMPLES_PER_AREA cases per area however many are public.
+    """
+    pairs = (
+        Case.objects.filter(areas__in=area_ids, forms__active=True)
+        .values_list("areas", "forms")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    )
+    form_counts: dict[int, dict[int, int]] = {}
+    for area_id, form_id, n in pairs:
+        form_counts.setdefault(area_id, {})[form_id] = n
+    ranked = (
+        Case.objects.filter(public=True, areas__in=area_ids)
+        .select_related("municipality")
+        # A public page: load what it shows, not the requester's details.
+        .only("title", "created_at", "municipality__name")
+        .annotate(
+            example_area=F("areas"),
+            rank=Window(
+                RowNumber(),
+                partition_by=F("areas"),
+                order_by=(F("created_at").desc(), F("id").desc()),
+            ),
+        )
+        .filter(rank__lte=EXAMPLES_PER_AREA)
+        .order_by("example_area", "rank")
+    )
+    examples: dict[int, list[Case]] = {}
+    for case in ranked:
+        examples.setdefault(case.example_area, []).append(case)
+    return AreaCases(form_counts=form_counts, examples=examples)
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    area: Area
+    forms: list[CollaborationForm]
+    forms_from_cases: bool  # False: nobody has asked about the area yet, so every form
+    contacts: list[ContactPerson]
+    examples: list[Case]
+
+
+def area_catalogue() -> list[CatalogueEntry]:
+    """The public area page: each active area with its contacts, fitting forms and examples.
+
+    The directory gives the areas, forms and contacts; the cases give which forms were chosen
+    with each area (most often first; an area nobody asked about shows every form) and the
+    public examples. Five queries in all, however many areas, contacts and cases there are.
+    """
+    areas = directory.area_directory()
+    forms = list(directory.form_list())
+    cases = area_cases(area_ids=[entry.area.pk for entry in areas])
+    catalogue = []
+    for entry in areas:
+        chosen = cases.form_counts.get(entry.area.pk, {})
+        fitting = (
+            sorted((f for f in forms if f.pk in chosen), key=lambda f: -chosen[f.pk])
+            if chosen
+            else forms
+        )
+        catalogue.append(
+            CatalogueEntry(
+                area=entry.area,
+                forms=fitting,
+                forms_from_cases=bool(chosen),
+                contacts=entry.contacts,
+                examples=cases.examples.get(entry.area.pk, []),
+            )
+        )
+    return catalogue

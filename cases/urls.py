@@ -4,6 +4,7 @@ from cases.views import links, public, staff
 
 urlpatterns = [
     path("", public.home, name="home"),
+    path("areas/", public.areas, name="areas"),
     path("requests/new/", public.request_new, name="request-new"),
     path("requests/receipt/", public.receipt, name="receipt"),
     path("track/<str:token>/", public.track, name="track"),

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
 
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
 
@@ -41,55 +43,22 @@ def contact_list() -> QuerySet[ContactPerson]:
     return ContactPerson.objects.filter(active=True).prefetch_related("areas").order_by("name")
 
 
-def area_catalogue() -> list[dict]:
-    """Each active area with its contacts, fitting forms and public example cases.
+@dataclass(frozen=True)
+class AreaContacts:
+    area: Area
+    contacts: list[ContactPerson]  # active, by name
 
-    The forms that fit an area are the forms requesters chose together with it, most often
-    first; an area nobody has asked about yet shows every form. Four queries in all.
+
+def area_directory() -> list[AreaContacts]:
+    """Each active area, by name, with its active contact persons. Two queries.
+
+    The directory half of the public area catalogue; what the cases say about each area
+    (the forms chosen with it, public examples) is added by `cases.selectors.area_catalogue`.
     """
-    areas = list(area_list())
-    forms = list(form_list())
-    pairs = (
-        CollaborationForm.objects.filter(active=True, cases__areas__in=areas)
-        .values_list("cases__areas", "pk")
-        .annotate(n=Count("cases", distinct=True))
+    areas = area_list().prefetch_related(
+        Prefetch("contacts", queryset=ContactPerson.objects.filter(active=True).order_by("name"))
     )
-    counts: dict[int, dict[int, int]] = {}
-    for area_id, form_id, n in pairs:
-        counts.setdefault(area_id, {})[form_id] = n
-    people: dict[int, list[ContactPerson]] = {}
-    for person in contact_list():
-        for area in person.areas.all():
-            people.setdefault(area.pk, []).append(person)
-    examples: dict[int, list] = {}
-    for area in Area.objects.filter(pk__in=[a.pk for a in areas]).prefetch_related(
-        Prefetch(
-            "cases",
-            queryset=Area.cases.rel.related_model._default_manager.filter(public=True)
-            .select_related("municipality")
-            .order_by("-created_at"),
-            to_attr="public_cases",
-        )
-    ):
-        examples[area.pk] = area.public_cases[:5]
-    result = []
-    for area in areas:
-        chosen = counts.get(area.pk)
-        fitting = (
-            sorted((f for f in forms if f.pk in chosen), key=lambda f: -chosen[f.pk])
-            if chosen
-            else forms
-        )
-        result.append(
-            {
-                "area": area,
-                "forms": fitting,
-                "forms_from_cases": bool(chosen),
-                "contacts": people.get(area.pk, []),
-                "examples": examples.get(area.pk, []),
-            }
-        )
-    return result
+    return [AreaContacts(area=area, contacts=list(area.contacts.all())) for area in areas]
 
 
 def contact_detail(*, pk: int) -> ContactPerson | None:

@@ -11,7 +11,6 @@ from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
-from workflows.models import OPEN_STATES
 
 
 @dataclass
@@ -246,13 +245,14 @@ def directory_export(*, folder: Path) -> dict[str, int]:
     return counts
 
 
-def contact_deactivate(*, contact: ContactPerson) -> int:
+def contact_deactivate(*, contact: ContactPerson) -> ContactPerson:
     """Take a person out of the directory and the suggestions.
 
     Their open cases keep them as contact (history stays right) and show up in the inbox
-    flagged for reassignment; returns how many open cases need a new contact.
+    flagged for reassignment; how many those are is a question for the cases
+    (`cases.selectors.contact_loads`), not for the directory.
     """
     if contact.active:
         contact.active = False
         contact.save(update_fields=["active"])
-    return contact.cases.filter(state__in=OPEN_STATES).count()
+    return contact

@@ -5,7 +5,6 @@ from django.urls import path
 from directory import views
 
 urlpatterns = [
-    path("areas/", views.areas, name="areas"),
     path("forms/", views.forms, name="forms"),
     path("contacts/", views.contacts, name="contacts"),
     path("contacts/<int:pk>/", views.contact, name="contact"),

@@ -1,6 +1,8 @@
 """Public pages that answer "what" and "who". Swedish first, no login.
 
-"How" (the process) is `workflows.views.how_it_works`: the state machine's own page.
+"How" (the process) is `workflows.views.how_it_works`: the state machine's own page. The
+area page (`cases.views.public.areas`) lives with the cases: it shows what they say about
+each area, and the directory knows nothing of cases.
 """
 
 from __future__ import annotations
@@ -13,10 +15,6 @@ from directory import selectors
 from directory.suggestions import search_contacts
 
 QUERY_MAX_LENGTH = 200
-
-
-def areas(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/areas.html", {"catalogue": selectors.area_catalogue()})
 
 
 def forms(request: HttpRequest) -> HttpResponse:

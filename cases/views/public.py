@@ -32,6 +32,11 @@ def home(request):
     )
 
 
+def areas(request):
+    """What can we collaborate on: the directory's areas with what the cases say about them."""
+    return render(request, "public/areas.html", {"catalogue": selectors.area_catalogue()})
+
+
 # The receipt page learns the reference and the token from a signed cookie rather than the
 # session: a submission then writes no session row (a query, an INSERT and a second commit per
 # request), and the token stays with the requester's browser only, for this long.

@@ -4,9 +4,7 @@ import re
 
 import pytest
 
-from cases.models import Case
-from directory.models import CollaborationForm, ContactPerson
-from tests.factories import make_case
+from directory.models import ContactPerson
 from workflows.definition import transitions
 from workflows.models import State
 
@@ -34,27 +32,6 @@ def test_nav_links_to_the_three_questions(client, directory):
     html = page(client, "/")
     for url in ("/areas/", "/contacts/", "/how-it-works/"):
         assert f'href="{url}"' in html
-
-
-def test_areas_page_lists_descriptions_contacts_forms_and_public_examples(
-    client, directory, coordinator
-):
-    workshop = CollaborationForm.objects.get(slug="workshop")
-    degree = CollaborationForm.objects.get(slug="examensarbete")
-    shown = make_case(title="Svinnjakten i Borås skolor", forms=[workshop])
-    Case.objects.filter(pk=shown.pk).update(public=True)
-    make_case(title="Hemligt internt ärende", forms=[degree])
-    make_case(forms=[workshop])  # chosen twice, Examensarbete once
-    html = page(client, "/areas/")
-    assert "matsvinn och cirkulär ekonomi" in html
-    assert "Lena Forsberg" in html
-    assert "Svinnjakten i Borås skolor" in html
-    assert "Hemligt internt ärende" not in html
-    assert "/requests/new/?area=resursatervinning" in html
-    # Only the forms chosen with the area are listed, the most often chosen first.
-    section = html.split('id="area-resursatervinning"')[1].split("</section>")[0]
-    forms = section.split('<ul class="tags">')[1].split("</ul>")[0]
-    assert re.findall(r">([^<>]+)</a>", forms) == ["Workshop", "Examensarbete"]
 
 
 def test_forms_page_shows_lead_times(client, directory):

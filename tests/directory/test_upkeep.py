@@ -3,11 +3,16 @@ from __future__ import annotations
 import csv
 
 import pytest
+from django.contrib.admin import AdminSite
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.management import call_command
 
+from directory.admin import ContactPersonAdmin
 from directory.models import ContactPerson
+from directory.selectors import contact_list
 from directory.services import contact_deactivate, directory_import
-from tests.factories import make_case
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -33,26 +38,23 @@ def test_export_writes_what_import_reads(directory, tmp_path):
     assert after == before
 
 
-def test_deactivated_contact_has_open_cases_flagged_in_the_inbox(client, directory, coordinator):
+def test_deactivating_takes_a_person_out_of_the_directory_and_is_safe_to_repeat(directory):
     lena = ContactPerson.objects.get(email="lena.forsberg@hb.example")
-    open_case = make_case(steps=("assign_contact",), actor=coordinator, contact=lena)
-    make_case(steps=("assign_contact", "close"), actor=coordinator, contact=lena)
-    assert contact_deactivate(contact=lena) == 1
-    client.force_login(coordinator)
-    html = client.get("/staff/").content.decode()
-    assert 'data-testid="reassign"' in html
-    # The coordinator is offered someone else, and reassigning clears the flag.
-    page = client.get(f"/staff/cases/{open_case.reference}/").content.decode()
-    assert (
-        'value="lena.forsberg@hb.example"'
-        not in page.split('id="sugg-h"')[1].split("</section>")[0]
-    )
-    response = client.post(
-        f"/staff/cases/{open_case.reference}/transitions/assign_contact/",
-        {
-            "assign_contact-contact": "eva.jonsson@hb.example",
-            "assign_contact-version": str(open_case.version),
-        },
-    )
-    assert response.status_code == 302
-    assert 'data-testid="reassign"' not in client.get("/staff/").content.decode()
+    assert contact_deactivate(contact=lena).active is False
+    assert contact_deactivate(contact=lena).active is False
+    lena.refresh_from_db()
+    assert lena.active is False
+    assert "lena.forsberg@hb.example" not in {p.email for p in contact_list()}
+
+
+def test_directory_admin_alone_reports_the_people_it_deactivated(rf, directory):
+    """Without the cases app's admin the directory's own action still works and says so."""
+    admin_user = make_user("admin")
+    request = rf.post("/admin/directory/contactperson/")
+    request.user = admin_user
+    request._messages = CookieStorage(request)  # what MessageMiddleware would attach
+    model_admin = ContactPersonAdmin(ContactPerson, AdminSite())
+    model_admin.deactivate(request, ContactPerson.objects.filter(email="lena.forsberg@hb.example"))
+    assert not ContactPerson.objects.get(email="lena.forsberg@hb.example").active
+    [message] = [str(m) for m in get_messages(request)]
+    assert message.startswith("1 ")

@@ -1,0 +1,115 @@
+"""The public area page (/areas/): the directory's areas, forms and people, and what the
+cases say about each area (the forms chosen with it, public examples)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import Case
+from cases.selectors import EXAMPLES_PER_AREA, area_catalogue
+from directory.models import Area, CollaborationForm
+from tests.factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def make_public_case(title: str, *, days_ago: int = 0, **overrides) -> Case:
+    case = make_case(title=title, **overrides)
+    created = case.created_at - dt.timedelta(days=days_ago)
+    Case.objects.filter(pk=case.pk).update(public=True, created_at=created)
+    return case
+
+
+def entry_for(slug: str):
+    return next(e for e in area_catalogue() if e.area.slug == slug)
+
+
+def test_areas_page_lists_descriptions_contacts_forms_and_public_examples(
+    client, directory, coordinator
+):
+    workshop = CollaborationForm.objects.get(slug="workshop")
+    degree = CollaborationForm.objects.get(slug="examensarbete")
+    shown = make_case(title="Svinnjakten i Borås skolor", forms=[workshop])
+    Case.objects.filter(pk=shown.pk).update(public=True)
+    make_case(title="Hemligt internt ärende", forms=[degree])
+    make_case(forms=[workshop])  # chosen twice, Examensarbete once
+    html = page(client, "/areas/")
+    assert "matsvinn och cirkulär ekonomi" in html
+    assert "Lena Forsberg" in html
+    assert "Svinnjakten i Borås skolor" in html
+    assert "Hemligt internt ärende" not in html
+    assert "/requests/new/?area=resursatervinning" in html
+    # Only the forms chosen with the area are listed, the most often chosen first.
+    section = html.split('id="area-resursatervinning"')[1].split("</section>")[0]
+    forms = section.split('<ul class="tags">')[1].split("</ul>")[0]
+    assert re.findall(r">([^<>]+)</a>", forms) == ["Workshop", "Examensarbete"]
+
+
+def test_area_page_keeps_its_url_name():
+    assert reverse("areas") == "/areas/"
+
+
+def test_area_shows_only_its_newest_public_cases_with_their_municipality(directory):
+    for n in range(EXAMPLES_PER_AREA + 2):
+        make_public_case(f"Exempel {n}", days_ago=n)
+    make_case(title="Nyast men inte offentligt")
+    examples = entry_for("resursatervinning").examples
+    assert [c.title for c in examples] == [f"Exempel {n}" for n in range(EXAMPLES_PER_AREA)]
+    assert examples[0].municipality.name == "Borås"
+
+
+def test_a_case_in_two_areas_is_an_example_in_both(directory):
+    recovery, textiles = Area.objects.filter(slug__in=["resursatervinning", "textil-mode"])
+    make_public_case("Textilt återbruk", areas=[recovery, textiles])
+    assert [c.title for c in entry_for("resursatervinning").examples] == ["Textilt återbruk"]
+    assert [c.title for c in entry_for("textil-mode").examples] == ["Textilt återbruk"]
+
+
+def test_area_nobody_asked_about_lists_every_active_form_but_no_retired_one(directory):
+    retired = CollaborationForm.objects.get(slug="workshop")
+    retired.active = False
+    retired.save()
+    entry = entry_for("textil-mode")
+    assert not entry.forms_from_cases
+    assert [f.slug for f in entry.forms] == [
+        f.slug
+        for f in CollaborationForm.objects.filter(active=True).order_by(
+            "lead_time_weeks", "name_sv"
+        )
+    ]
+    assert "workshop" not in [f.slug for f in entry.forms]
+
+
+def test_forms_chosen_only_in_retired_form_leave_the_area_showing_every_form(directory):
+    workshop = CollaborationForm.objects.get(slug="workshop")
+    make_case(forms=[workshop])
+    CollaborationForm.objects.filter(pk=workshop.pk).update(active=False)
+    entry = entry_for("resursatervinning")
+    assert not entry.forms_from_cases
+    assert len(entry.forms) == CollaborationForm.objects.filter(active=True).count()
+
+
+def test_area_page_queries_do_not_grow_with_cases(client, directory):
+    workshop = CollaborationForm.objects.get(slug="workshop")
+    make_public_case("Första", forms=[workshop])
+    url = reverse("areas")
+    client.get(url)  # session and content-type caches warm, as on a running server
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(8):
+        make_public_case(f"Fler {n}", forms=[workshop])
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few) <= 5
