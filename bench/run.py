@@ -476,7 +476,34 @@ def query_counts(inputs: dict, api: dict) -> dict:
     with override_settings(INBOX_PAGE_SIZE=settings.INBOX_PAGE_SIZE * 4):
         big = page_queries(client, "/staff/")
     results["inbox_default"]["queries_at_4x_page_size"] = big["queries"]
+    results["submit"] = submit_queries()
     return results
+
+
+def submit_queries() -> dict:
+    """Queries and time of one public submission (form POST, urlencoded as wrk sends it)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    def post(n: str):
+        body = urllib.parse.urlencode(SUBMISSION).replace("NNN", n)
+        return Client().post(
+            "/requests/new/", body, content_type="application/x-www-form-urlencoded"
+        )
+
+    post("warm-up")  # like a steady-state server: translations, templates, connection
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as ctx:
+        response = post("measured")
+    wall = time.perf_counter() - started
+    return {
+        "status": response.status_code,
+        "queries": len(ctx.captured_queries),
+        "view_ms": round(wall * 1000, 1),
+        "sql_ms": round(sum(float(q["time"]) for q in ctx.captured_queries) * 1000, 1),
+        "sql": [q["sql"][:200] for q in ctx.captured_queries],
+    }
 
 
 def submissions_check(since_id: int) -> dict:
@@ -637,22 +664,24 @@ def _queues() -> list[str]:
 # --- the run --------------------------------------------------------------------------------
 
 
+# The public request form as the submission scenario posts it; NNN is made unique per request.
+SUBMISSION = {
+    "municipality": "1490",
+    "requester_name": "Eva Bench",
+    "requester_role": "Miljöstrateg",
+    "requester_email": "eva.NNN@kommun.example",
+    "title": "Matsvinn i skolköken NNN",
+    "description": "Vi vill halvera matsvinnet i kommunens skolkök. " * 5,
+    "areas": "resursatervinning",
+    "consent": "on",
+}
+
+
 def scenarios(browser: Browser, csrf: str, inputs: dict, api: dict) -> list[tuple]:
     session = f"sessionid={browser.cookie('sessionid')}"
     q = urllib.parse.quote(inputs["search_word"])
-    form = urllib.parse.urlencode(
-        {
-            "csrfmiddlewaretoken": csrf,
-            "municipality": "1490",
-            "requester_name": "Eva Bench",
-            "requester_role": "Miljöstrateg",
-            "requester_email": "eva.NNN@kommun.example",
-            "title": "Matsvinn i skolköken NNN",
-            "description": "Vi vill halvera matsvinnet i kommunens skolkök. " * 5,
-            "areas": "resursatervinning",
-            "consent": "on",
-        }
-    ).replace("NNN", "{n}")
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, **SUBMISSION})
+    form = form.replace("NNN", "{n}")
     out = [
         ("ok", "bare view /bench/ok (ceiling)", ["/bench/ok"], {}),
         ("submit", "public submission (POST + CSRF)", ["/requests/new/"],
@@ -789,6 +818,7 @@ def _ms(value) -> str:
 def markdown(r: dict) -> str:
     web, queries = r["web"], r["queries"]
     query_of = {
+        "submit": "submit",
         "inbox_default": "inbox_default",
         "inbox_filtered": "inbox_filtered",
         "inbox_search": "inbox_search",

@@ -127,8 +127,8 @@ def case_submit(
     with transaction.atomic(durable=True):
         now = timezone.now()
         case = Case.objects.create(
-            # Unique and never seen: the row is invisible to others until the commit, and by
-            # then it carries its real reference. "~" cannot start a configured reference.
+            # A placeholder that is unique (random) and never seen: the row is invisible to
+            # others until the commit, and by then it carries its real reference.
             reference=f"~{token_hash[:39]}",
             municipality=municipality,
             requester_name=requester_name.strip(),
@@ -160,6 +160,5 @@ def case_submit(
             **Actor.requester().event_fields(),
         )
         notify.request_received(case=case, token=token)
-        case.reference = reference_allocate(year=timezone.localtime(now).year)
-        Case.objects.filter(pk=case.pk).update(reference=case.reference)
+        case.reference = reference_allocate(case_id=case.pk, year=timezone.localtime(now).year)
     return case, token

@@ -37,14 +37,17 @@ from workflows import calendar
 from workflows.models import OPEN_STATES, ReminderKind, ReminderRule, State
 
 
-def _waiting_rule(state: str) -> ReminderRule | None:
-    return ReminderRule.objects.filter(kind=ReminderKind.WAITING, state=state, active=True).first()
-
-
 def first_reminder_at(*, state: str, now: dt.datetime) -> dt.datetime | None:
     """When a case that entered `state` at `now` is first reminded about, if ever."""
-    rule = _waiting_rule(state) if state in OPEN_STATES else None
-    return calendar.add_working_days(now, rule.after_working_days) if rule else None
+    if state not in OPEN_STATES:
+        return None
+    # Only the number of days: every submission and every activity asks this.
+    days = (
+        ReminderRule.objects.filter(kind=ReminderKind.WAITING, state=state, active=True)
+        .values_list("after_working_days", flat=True)
+        .first()
+    )
+    return calendar.add_working_days(now, days) if days is not None else None
 
 
 def reminder_reset(*, case: Case, now: dt.datetime | None = None) -> None:

@@ -74,6 +74,8 @@ def test_bench_runs_every_stage_on_tiny_data_and_writes_its_table(bench_env, tmp
     submissions = result["submissions"]
     assert submissions["created"] == submissions["distinct_references"] > 0
     assert result["queries"]["inbox_default"]["queries"] > 0
+    submit = result["queries"]["submit"]
+    assert submit["status"] == 302 and submit["queries"] > 0, submit
     assert result["queries"]["case_page_long"]["plan"]
     assert result["web_worker_memory"]
     [delivery] = result["delivery"]

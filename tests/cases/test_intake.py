@@ -87,7 +87,7 @@ def test_reference_is_allocated_last_so_the_counter_is_locked_only_until_the_com
     counter = next(i for i, sql in enumerate(statements) if "cases_referencecounter" in sql)
     after = statements[counter + 1 :]
     # Only setting the reference on the case, then the end of the (durable) intake block.
-    assert after[0].startswith('UPDATE "cases_case" SET "reference"'), after
+    assert after[0].startswith('UPDATE "cases_case" SET reference'), after
     assert all("SAVEPOINT" in sql or sql == "COMMIT" for sql in after[1:]), after
     assert case.reference == Case.objects.get().reference == f"AK-{case.created_at.year}-0001"
 

@@ -63,8 +63,8 @@ def test_sequence_starts_again_each_year_in_swedish_local_time(directory):
 def test_rolled_back_submission_gives_its_number_back(directory, monkeypatch):
     make_case()
 
-    def allocate_then_fail(*, year: int) -> str:
-        reference_allocate(year=year)
+    def allocate_then_fail(*, case_id: int, year: int) -> str:
+        reference_allocate(case_id=case_id, year=year)
         raise RuntimeError("the intake failed after its number was allocated")
 
     monkeypatch.setattr(intake, "reference_allocate", allocate_then_fail)

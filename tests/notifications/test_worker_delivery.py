@@ -25,7 +25,7 @@ def wait_until(predicate, timeout: float = 20.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-def failing_allocation(*, year: int) -> str:
+def failing_allocation(*, case_id: int, year: int) -> str:
     raise RuntimeError("the intake failed at its last step")
 
 
