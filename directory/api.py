@@ -3,10 +3,14 @@
 Anyone may read the active entries (they are the public catalogue); administrators may also
 read inactive ones, create and update. Nothing is deleted through the API: cases refer to
 these rows, so an entry is retired with `"active": false`.
+
+The serializers check shape; every write goes through `directory_entry_save`, which applies
+the same rules as the CSV import.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -17,6 +21,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from api.fields import StrictBooleanField, StrictCharField, StrictEmailField, StrictSlugField
 from api.schema import ApiAutoSchema
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
+from directory.services import directory_entry_save
 
 
 class ReadOnlyOrAdministrator(BasePermission):
@@ -154,12 +159,26 @@ class DirectoryViewSet(
     model: type
     lookup_value_regex = "[^/]+"
 
+    def perform_create(self, serializer) -> None:
+        serializer.instance = _saved(self.model(), serializer.validated_data)
+
+    def perform_update(self, serializer) -> None:
+        serializer.instance = _saved(serializer.instance, serializer.validated_data)
+
     def get_queryset(self):
         qs = self.model.objects.all()
         user = self.request.user
         if not (user and user.is_authenticated and user.is_administrator):
             qs = qs.filter(active=True)
         return qs
+
+
+def _saved(instance, data):
+    """Save through the service; its field errors become the API's 400 with the fields named."""
+    try:
+        return directory_entry_save(instance=instance, data=data)
+    except ValidationError as exc:
+        raise serializers.ValidationError(exc.message_dict) from exc
 
 
 def _tagged(tag: str):

@@ -1,10 +1,13 @@
-"""Directory writes: the CSV import (idempotent, all-or-nothing, precise errors)."""
+"""Directory writes: the CSV import (idempotent, all-or-nothing, precise errors), the export,
+single entries saved through the API, and upkeep."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
@@ -169,6 +172,76 @@ def directory_import(*, folder: Path) -> ImportReport:
             person.areas.set([areas[s] for s in _split(row.get("areas", ""))])
         report.counts = {name: len(rows) for name, rows in data.items()}
     return report
+
+
+# --- Single entries (the API) ------------------------------------------------------------
+
+# An entry is valid when the import would accept it as a row of this file: one definition of
+# the rules for the CSV import and the API.
+IMPORT_FILE: dict[type, str] = {
+    Municipality: "municipalities.csv",
+    Area: "areas.csv",
+    CollaborationForm: "forms.csv",
+    ContactPerson: "contacts.csv",
+}
+
+Entry = TypeVar("Entry", Municipality, Area, CollaborationForm, ContactPerson)
+
+
+def _normalised(instance: Entry, data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` as the import stores it: trimmed, a contact's email lower-case (the suggestions
+    and the case form find people by email whatever its case), languages ';'-separated."""
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    if isinstance(instance, ContactPerson):
+        if "email" in values:
+            values["email"] = values["email"].lower()
+        if "languages" in values:
+            values["languages"] = ";".join(_split(values["languages"])) or "sv"
+    return values
+
+
+def _as_row(instance: Entry) -> dict[str, str]:
+    """The entry as an import row: each column the text the CSV file would hold."""
+    return {
+        f.attname: "" if (value := getattr(instance, f.attname)) is None else str(value)
+        for f in instance._meta.concrete_fields
+    }
+
+
+def directory_entry_save(*, instance: Entry, data: Mapping[str, Any]) -> Entry:
+    """Create (an unsaved `instance`) or change a directory entry; raises ValidationError
+    whose message_dict names each field that breaks a rule. Nothing is saved then.
+
+    1. Normalise `data` as the import does and apply it to `instance`.
+    2. Validate with the model (`full_clean`: required, lengths, formats, ranges, uniqueness),
+       then with the import's row rules for what the model cannot say (a municipality code
+       of four digits). A field the model already refused is not reported twice.
+    3. Save, and set the many-to-many values present in `data` (a contact's areas), in one
+       transaction.
+    """
+    values = _normalised(instance, data)
+    relations = {
+        f.name: values.pop(f.name) for f in instance._meta.many_to_many if f.name in values
+    }
+    for name, value in values.items():
+        setattr(instance, name, value)
+    errors: dict[str, list[str]] = {}
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+    row_errors: list[RowError] = []
+    _check_row(IMPORT_FILE[type(instance)], 0, _as_row(instance), row_errors)
+    for error in row_errors:
+        if error.column not in errors:
+            errors[error.column] = [error.reason]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        instance.save()
+        for name, value in relations.items():
+            getattr(instance, name).set(value)
+    return instance
 
 
 # --- Export and upkeep ---------------------------------------------------------------------
