@@ -143,14 +143,21 @@ def case_submit(
             next_reminder_at=first_reminder_at(state=State.RECEIVED, now=now),
             tracking_token_hash=token_hash,
         )
-        # A new case has no links to compare with: one plain INSERT per relation.
+        # A new case has no links to compare with: one plain INSERT per relation (each
+        # entry once, whatever the caller passed).
         if areas:
             Case.areas.through.objects.bulk_create(
-                [Case.areas.through(case_id=case.pk, area_id=area.pk) for area in areas]
+                [
+                    Case.areas.through(case_id=case.pk, area_id=pk)
+                    for pk in dict.fromkeys(area.pk for area in areas)
+                ]
             )
         if forms:
             Case.forms.through.objects.bulk_create(
-                [Case.forms.through(case_id=case.pk, collaborationform_id=f.pk) for f in forms]
+                [
+                    Case.forms.through(case_id=case.pk, collaborationform_id=pk)
+                    for pk in dict.fromkeys(form.pk for form in forms)
+                ]
             )
         CaseEvent.objects.create(
             case=case,

@@ -104,6 +104,14 @@ def test_many_areas_and_forms_are_stored_with_one_insert_each(directory):
     assert set(case.areas.all()) == set(areas) and set(case.forms.all()) == set(forms)
 
 
+def test_an_area_named_twice_is_linked_once(directory):
+    area = Area.objects.get(slug="resursatervinning")
+
+    case, _token = case_submit(**request_data(areas=[area, area]))
+
+    assert list(case.areas.all()) == [area]
+
+
 def test_receipt_is_rendered_when_sent_and_keeps_no_token_once_delivered(directory, smtp_sink):
     case, token = case_submit(**request_data())
     queued = OutboxMessage.objects.get(kind="receipt", case_id=case.pk)
