@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import links, public, staff
+from cases.views import inbox, links, public, staff
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -12,8 +12,8 @@ urlpatterns = [
     path("act/<str:purpose>/<str:token>/", links.case_link_view, name="case-link"),
     path("privacy/", public.privacy, name="privacy"),
     path("accessibility/", public.accessibility, name="accessibility"),
-    path("staff/", staff.inbox, name="staff-home"),
-    path("staff/export.csv", staff.inbox_export, name="staff-export"),
+    path("staff/", inbox.inbox, name="staff-home"),
+    path("staff/export.csv", inbox.inbox_export, name="staff-export"),
     path("staff/cases/<str:reference>/", staff.case_detail, name="staff-case"),
     path(
         "staff/cases/<str:reference>/transitions/<str:name>/",
