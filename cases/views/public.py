@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from cases import selectors
 from cases.actors import Actor
@@ -106,9 +107,21 @@ def _case_or_404(token: str):
     return case
 
 
+class WithdrawConfirmForm(WithdrawForm):
+    """Withdrawing cannot be undone, so the requester says so in words, not by a stray click."""
+
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I want to withdraw the request"),
+        error_messages={"required": gettext_lazy("Tick the box to withdraw the request.")},
+    )
+
+
+def _can_withdraw(case) -> bool:
+    return any(t.name == "withdraw" for t in transitions_from(case.state))
+
+
 def track(request, token: str):
     case = _case_or_404(token)
-    can_withdraw = any(t.name == "withdraw" for t in transitions_from(case.state))
     return render(
         request,
         "public/track.html",
@@ -117,25 +130,37 @@ def track(request, token: str):
             "token": token,
             "state_help": STATE_HELP[State(case.state)],
             "events": selectors.case_public_events(case=case),
-            "can_withdraw": can_withdraw,
-            "withdraw_form": WithdrawForm(),
+            "can_withdraw": _can_withdraw(case),
+            "withdraw_form": WithdrawConfirmForm(),
         },
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def track_withdraw(request, token: str):
+    """The confirm step: the box must be ticked; without it the page asks again."""
     case = _case_or_404(token)
-    form = WithdrawForm(request.POST)
-    if form.is_valid():
+    if not _can_withdraw(case):
+        messages.error(request, _("This request can no longer be withdrawn."))
+        return redirect("track", token=token)
+    form = WithdrawConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
             case_transition(
-                case=case, name="withdraw", actor=Actor.requester(), data=form.cleaned_data
+                case=case,
+                name="withdraw",
+                actor=Actor.requester(),
+                data={"reason": form.cleaned_data["reason"]},
             )
             messages.success(request, _("Your request has been withdrawn."))
         except CaseError as exc:
             messages.error(request, str(exc.message))
-    return redirect("track", token=token)
+        return redirect("track", token=token)
+    return render(
+        request,
+        "public/track_withdraw.html",
+        {"case": case, "token": token, "withdraw_form": form},
+    )
 
 
 def privacy(request):

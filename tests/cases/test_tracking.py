@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from cases.actors import Actor
 from cases.models import Case, CaseEvent
 from cases.services import case_note_add, case_transition
+from directory.models import CollaborationForm
+from notifications.models import OutboxMessage
 from tests.factories import make_case
 
 SECRET_NOTE = "Internt: kommunen har svårt med budgeten"
@@ -107,7 +111,9 @@ def test_decline_reason_is_shown_to_the_requester(client, coordinator, directory
 def test_requester_withdraws_from_an_allowed_state(client, coordinator, contact_a, steps):
     case = make_case(steps=steps, actor=coordinator, contact=contact_a)
 
-    response = client.post(f"/track/{case.token}/withdraw/", {"reason": "Vi löste det själva."})
+    response = client.post(
+        f"/track/{case.token}/withdraw/", {"reason": "Vi löste det själva.", "confirm": "on"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == f"/track/{case.token}/"
@@ -137,7 +143,9 @@ def test_withdraw_is_neither_offered_nor_possible_from_later_states(
     state = case.state
 
     page = client.get(f"/track/{case.token}/").content.decode()
-    response = client.post(f"/track/{case.token}/withdraw/", {"reason": ""}, follow=True)
+    response = client.post(
+        f"/track/{case.token}/withdraw/", {"reason": "", "confirm": "on"}, follow=True
+    )
 
     assert f"/track/{case.token}/withdraw/" not in page
     assert response.status_code == 200
@@ -152,4 +160,60 @@ def test_withdraw_with_an_unknown_token_is_404(client, directory):
     response = client.post(f"/track/{'y' * 43}/withdraw/", {})
 
     assert response.status_code == 404
+    assert Case.objects.get(pk=case.pk).state == "received"
+
+
+def test_tracking_page_shows_what_the_requester_sent(client, directory):
+    case = make_case(
+        description="Vi vill halvera matsvinnet.\nSärskilt i Sjömarkens skolkök.",
+        timeframe="Hösten 2027",
+        forms=[CollaborationForm.objects.get(slug="examensarbete")],
+    )
+
+    response = client.get(f"/track/{case.token}/")
+
+    request = response.content.decode().split('data-testid="request"')[1]
+    assert case.title in request
+    assert "Vi vill halvera matsvinnet.<br>Särskilt i Sjömarkens skolkök." in request
+    assert "Borås" in request
+    assert "Resursåtervinning" in request
+    assert "Examensarbete" in request
+    assert "Hösten 2027" in request
+    assert f'datetime="{timezone.localtime(case.created_at).isoformat()}"' in request
+
+
+def test_a_long_unbroken_title_is_marked_to_wrap_on_a_phone(client, directory):
+    title = "Matsvinnsminskningsprojekt" * 7
+    case = make_case(title=title)
+
+    content = client.get(f"/track/{case.token}/").content.decode()
+
+    assert '<link rel="stylesheet" href="/static/css/public.css">' in content
+    assert f'<p class="muted user-text">{title}</p>' in content
+    assert 'class="request-summary user-text"' in content
+    css = (Path(__file__).resolve().parents[2] / "static/css/public.css").read_text()
+    assert ".user-text, .user-text * { overflow-wrap: anywhere;" in css
+
+
+def test_withdraw_without_ticking_the_box_asks_again_and_changes_nothing(client, directory):
+    case = make_case()
+
+    response = client.post(f"/track/{case.token}/withdraw/", {"reason": "Vi ångrar oss."})
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Kryssa i rutan för att dra tillbaka förfrågan." in content
+    assert "Jag vill dra tillbaka förfrågan" in content
+    assert "Vi ångrar oss." in content, "the reason typed is kept"
+    assert Case.objects.get(pk=case.pk).state == "received"
+    assert not OutboxMessage.objects.filter(kind__startswith="withdrawn").exists()
+
+
+def test_withdraw_link_opens_the_confirm_step_without_withdrawing(client, directory):
+    case = make_case()
+
+    response = client.get(f"/track/{case.token}/withdraw/")
+
+    assert response.status_code == 200
+    assert 'name="confirm"' in response.content.decode()
     assert Case.objects.get(pk=case.pk).state == "received"
