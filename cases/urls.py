@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import inbox, links, public, staff
+from cases.views import inbox, links, profile, public, staff
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("accessibility/", public.accessibility, name="accessibility"),
     path("staff/", inbox.inbox, name="staff-home"),
     path("staff/export.csv", inbox.inbox_export, name="staff-export"),
+    path("staff/profile/", profile.profile, name="staff-profile"),
     path("staff/cases/<str:reference>/", staff.case_detail, name="staff-case"),
     path(
         "staff/cases/<str:reference>/transitions/<str:name>/",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,8 @@ class ContactPerson(models.Model):
     max_active_cases = models.PositiveSmallIntegerField(_("capacity (active cases)"), default=5)
     bio_sv = models.TextField(_("presentation"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # Away (leave, field work): not suggested for new cases up to and including this day.
+    away_until = models.DateField(_("away until"), null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -102,6 +105,10 @@ class ContactPerson(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_away(self) -> bool:
+        return self.away_until is not None and self.away_until >= timezone.localdate()
 
     @property
     def keyword_list(self) -> list[str]:

@@ -38,10 +38,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 import snowballstemmer
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.models import Area, CollaborationForm, ContactPerson
@@ -128,6 +130,7 @@ class ContactDoc:
     area_names: dict[int, str]
     languages: frozenset[str]
     capacity: int
+    away_until: date | None = None
 
 
 @dataclass
@@ -175,6 +178,7 @@ def build_index(generation: int = 0) -> DirectoryIndex:
             area_names={a.pk: a.name_sv for a in person_areas},
             languages=frozenset(person.language_list),
             capacity=person.max_active_cases,
+            away_until=person.away_until,
         )
         for keyword in person.keyword_list:
             for term, word in terms(keyword):
@@ -367,6 +371,10 @@ CANDIDATES = 40
 Loads = Mapping[int, int] | Callable[[list[int]], Mapping[int, int]]
 
 
+def _away(doc: ContactDoc, today: date) -> bool:
+    return doc.away_until is not None and doc.away_until >= today
+
+
 def rank_contacts(
     *,
     title: str,
@@ -394,8 +402,18 @@ def rank_contacts(
                 scored = results.setdefault(entry.id, Scored(entry.id))
                 scored.score += AREA_BOOST * len(overlap)
                 scored.areas = sorted(entry.area_names[a] for a in overlap)
+    # Away people stay in the index (the directory search still finds them, marked "away"),
+    # but are not suggested. Checked here, not at build time: the index lives for minutes and
+    # an absence ends at midnight.
+    today = timezone.localdate()
     candidates = sorted(
-        (r for r in results.values() if r.score > 0 and r.contact_id in index.docs),
+        (
+            r
+            for r in results.values()
+            if r.score > 0
+            and r.contact_id in index.docs
+            and not _away(index.docs[r.contact_id], today)
+        ),
         key=lambda r: -r.score,
     )[: max(CANDIDATES, limit * 4)]
     counts = loads([r.contact_id for r in candidates]) if callable(loads) else loads

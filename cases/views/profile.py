@@ -1,0 +1,129 @@
+"""A contact person's own directory entry: keywords, areas, capacity, languages, away until.
+
+Staff UI, so it lives with the staff pages; the write is the directory's own service
+(`directory_entry_save`), which validates as the import does. There is no id in the URL:
+the page always edits the signed-in user's entry, so nobody can reach another person's.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language_info, gettext_lazy
+from django.utils.translation import gettext as _
+
+from directory import selectors
+from directory.models import ContactPerson
+from directory.services import directory_entry_save
+
+KEYWORD_SEPARATOR = ";"  # how keywords are stored (and imported)
+
+
+def language_choices(current: list[str]) -> list[tuple[str, str]]:
+    """Swedish and English first, then every other language the directory lists, by code."""
+    listed = {
+        code
+        for value in ContactPerson.objects.values_list("languages", flat=True).distinct()
+        for code in value.replace(",", ";").split(";")
+        if code.strip()
+    }
+    codes = ["sv", "en", *sorted((listed | set(current)) - {"sv", "en"})]
+    return [(code, _language_name(code.strip())) for code in codes]
+
+
+def _language_name(code: str) -> str:
+    try:
+        return str(get_language_info(code)["name_local"]).capitalize()
+    except KeyError:
+        return code
+
+
+class ProfileForm(forms.Form):
+    keywords = forms.CharField(
+        label=gettext_lazy("Keywords"),
+        help_text=gettext_lazy(
+            "One per line, e.g. 'matsvinn'. They decide which requests you are suggested for."
+        ),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Areas"),
+        queryset=selectors.area_list(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    max_active_cases = forms.IntegerField(
+        label=gettext_lazy("Capacity (active cases at a time)"),
+        min_value=0,
+        max_value=100,
+    )
+    languages = forms.MultipleChoiceField(
+        label=gettext_lazy("Languages you can meet in"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    away_until = forms.DateField(
+        label=gettext_lazy("Away until"),
+        help_text=gettext_lazy(
+            "Leave empty when you are here. Up to and including this day you are not suggested "
+            "for new cases, and the directory says you are away."
+        ),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, person: ContactPerson, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["languages"].choices = language_choices(person.language_list)
+
+    @staticmethod
+    def initial_for(person: ContactPerson) -> dict:
+        return {
+            "keywords": "\n".join(person.keyword_list),
+            "areas": list(person.areas.all()),
+            "max_active_cases": person.max_active_cases,
+            "languages": person.language_list,
+            "away_until": person.away_until,
+        }
+
+    def entry_data(self) -> dict:
+        """The cleaned values in the stored format: keywords and languages ';'-joined."""
+        data = self.cleaned_data
+        keywords = [k.strip() for k in data["keywords"].replace(";", "\n").splitlines()]
+        return {
+            "keywords": KEYWORD_SEPARATOR.join(k for k in keywords if k),
+            "areas": list(data["areas"]),
+            "max_active_cases": data["max_active_cases"],
+            "languages": ";".join(data["languages"]),
+            "away_until": data["away_until"],
+        }
+
+
+def _own_entry(request: HttpRequest) -> ContactPerson:
+    try:
+        return ContactPerson.objects.get(user=request.user)
+    except ContactPerson.DoesNotExist:
+        raise Http404(_("Your login is not linked to a contact person.")) from None
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    person = _own_entry(request)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, person=person)
+        if form.is_valid():
+            try:
+                directory_entry_save(instance=person, data=form.entry_data())
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("staff-profile")
+    else:
+        form = ProfileForm(initial=ProfileForm.initial_for(person), person=person)
+    return render(request, "staff/profile.html", {"form": form, "person": person})
