@@ -134,16 +134,68 @@ def _handed_back(*, case: Case, event: CaseEvent) -> None:
         )
 
 
+def _withdrawn(*, case: Case, event: CaseEvent) -> None:
+    """The requester withdrew: confirm it to them, and tell the coordinators and the assigned
+    contact person (the tracking page promises that the university hears at once)."""
+    reason = reason_in(case.language, gettext_noop("You withdrew your collaboration request."))
+    message_queue(
+        key=f"withdrawn:{event.pk}:requester",
+        kind="withdrawn",
+        case_id=case.pk,
+        recipient=case.requester_email,
+        template="withdrawn_requester",
+        context={"case": case, "event": event},
+        language=case.language,
+        reason=reason,
+    )
+    context = {"case": case, "event": event, "case_url": staff_case_url(case)}
+    told = set()
+    for user in User.objects.filter(is_active=True, role=Role.COORDINATOR).exclude(email=""):
+        told.add(user.email.lower())
+        message_queue(
+            key=f"withdrawn:{event.pk}:user:{user.pk}",
+            kind="withdrawn",
+            case_id=case.pk,
+            recipient=user.email,
+            template="withdrawn_staff",
+            context=context,
+            language="sv",
+            reason=reason_in(
+                "sv", gettext_noop("You are a coordinator and a requester withdrew a request.")
+            ),
+        )
+    contact = case.contact
+    if contact is not None and contact.email.lower() not in told:
+        language = contact.email_language
+        message_queue(
+            key=f"withdrawn:{event.pk}:contact:{contact.pk}",
+            kind="withdrawn",
+            case_id=case.pk,
+            recipient=contact.email,
+            template="withdrawn_staff",
+            context=context,
+            language=language,
+            reason=reason_in(
+                language, gettext_noop("You are the contact person of a withdrawn request.")
+            ),
+        )
+
+
 # Emails a transition sends besides the requester's status update: transition -> sender.
 EMAILS: dict[str, Callable[..., None]] = {
     "assign_contact": _assigned,
     "hand_back": _handed_back,
+    "withdraw": _withdrawn,
 }
 
 
 def case_transitioned(*, case: Case, event: CaseEvent, spec: TransitionSpec, actor: Actor) -> None:
     """Queue the emails of a transition: the requester hears of public steps they did not take
-    themselves; the transition's own emails come from EMAILS."""
+    themselves; the transition's own emails come from EMAILS.
+
+    A step the requester took (withdraw) sends no status email: the requester saw the result
+    on the page, and the step's own sender confirms it with what was withdrawn and what now
+    follows, which a bare "new status" would not say. One email, not two."""
     if spec.public and not actor.is_requester:
         _status(case=case, event=event)
     if spec.name in EMAILS:

@@ -44,7 +44,7 @@ def test_request_is_submitted_assigned_followed_and_withdrawn(
     expect(staff.get_by_role("heading", level=1)).to_have_text("Inkorg")
     staff.get_by_role("link", name=reference).click()
     expect(staff.get_by_test_id("state")).to_have_text("Inkommen")
-    assign = staff.locator("form[action$='/transitions/assign_contact/']:has(select)")
+    assign = staff.locator("form[action*='/transitions/assign_contact/']:has(select)")
     assign.get_by_label("Kontaktperson").select_option(value=contact_a.email)
     assign.get_by_role("button", name="Tilldela kontaktperson").click()
     expect(staff.get_by_test_id("state")).to_have_text("Kontaktperson tilldelad")
@@ -61,6 +61,7 @@ def test_request_is_submitted_assigned_followed_and_withdrawn(
 
     # 5. The requester withdraws the request.
     requester.get_by_label("Skäl (frivilligt)").fill("Vi har löst det på annat sätt.")
+    requester.get_by_label("Jag vill dra tillbaka förfrågan").check()
     requester.get_by_role("button", name="Ta tillbaka förfrågan").click()
     expect(requester.get_by_role("status")).to_contain_text("Din förfrågan är återtagen.")
     expect(requester.get_by_test_id("state")).to_have_text("Återtagen")
