@@ -54,7 +54,12 @@ def request_received(*, case: Case, token: str) -> None:
 
 
 def _receipt_context(message: OutboxMessage) -> dict:
-    case = Case.objects.select_related("municipality").get(pk=message.case_id or 0)
+    # The receipt repeats what was sent, so it loads the areas and forms too.
+    case = (
+        Case.objects.select_related("municipality")
+        .prefetch_related("areas", "forms")
+        .get(pk=message.case_id or 0)
+    )
     return {"case": case, "tracking_url": tracking_url(message.context.get("token", ""))}
 
 

@@ -97,7 +97,10 @@ def receipt(request):
         data = None
     if not isinstance(data, dict) or not {"reference", "token"} <= data.keys():
         return redirect("request-new")
-    return render(request, "public/receipt.html", data)
+    # What was sent, read back through the token: a link resent since (the old token no longer
+    # works) leaves the receipt with its reference and no copy.
+    case = selectors.case_for_token(token=str(data["token"]))
+    return render(request, "public/receipt.html", {**data, "case": case})
 
 
 def _case_or_404(token: str):

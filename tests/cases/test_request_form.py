@@ -8,6 +8,7 @@ import pytest
 
 from cases.models import Case
 from notifications.models import OutboxMessage
+from notifications.services import message_deliver
 
 URL = "/requests/new/"
 XSS = '<script>alert("x{}")</script>'
@@ -311,3 +312,45 @@ def test_whitespace_only_title_is_refused_next_to_the_field(client, directory):
     response = client.post(URL, valid_post(title="   "))
 
     assert_rejected(response, "title")
+
+
+def test_receipt_page_repeats_what_was_sent(client, directory):
+    response = client.post(URL, valid_post(description="Vi vill halvera matsvinnet.\nI skolorna."))
+
+    receipt = client.get(response["Location"]).content.decode()
+
+    sent = receipt.split('data-testid="request"')[1]
+    for shown in (
+        "Minska matsvinnet i skolorna",
+        "Vi vill halvera matsvinnet.<br>I skolorna.",
+        "Borås",
+        "Resursåtervinning",
+        "Pedagogiskt arbete",
+        "Examensarbete",
+        "Våren 2027",
+        "Eva Ek, Miljöstrateg",
+        "eva.ek@boras.example",
+    ):
+        assert shown in sent, shown
+
+
+def test_receipt_email_repeats_what_was_sent(client, directory, mailoutbox):
+    client.post(URL, valid_post())
+    receipt = OutboxMessage.objects.get(kind="receipt")
+
+    assert message_deliver(message_id=receipt.pk) == "sent"
+
+    email = mailoutbox[-1]
+    text, html = email.body, email.alternatives[0][0]
+    assert "Det du skickade" in text
+    assert "Rubrik: Minska matsvinnet i skolorna" in text
+    assert "Vi vill halvera matsvinnet i kommunens skolkök." in text
+    assert "Kommun: Borås" in text
+    assert "Samverkansområden: Resursåtervinning, Pedagogiskt arbete" in text or (
+        "Samverkansområden: Pedagogiskt arbete, Resursåtervinning" in text
+    )
+    assert "Samverkansformer: Examensarbete" in text
+    assert "Önskad tidsram: Våren 2027" in text
+    assert "Skickad av: Eva Ek, Miljöstrateg <eva.ek@boras.example>" in text
+    assert "Våren 2027" in html
+    assert "Eva Ek, Miljöstrateg<br>eva.ek@boras.example" in html
