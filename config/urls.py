@@ -3,8 +3,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from config.health import healthz
+
+# The admin speaks as Samverka, not as "Django administration" (templates/admin/base_site.html).
+admin.site.site_header = _("Samverka – administration")
+admin.site.site_title = _("Samverka – administration")
+admin.site.index_title = _("Directory, users and reminder rules")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

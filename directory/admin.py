@@ -1,7 +1,10 @@
+from __future__ import annotations
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from directory.forms import ContactPersonAdminForm
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
 from directory.services import contact_deactivate
 
@@ -25,8 +28,17 @@ class CollaborationFormAdmin(admin.ModelAdmin):
 
 @admin.register(ContactPerson)
 class ContactPersonAdmin(admin.ModelAdmin):
-    list_display = ("name", "email", "title", "department", "max_active_cases", "active")
+    form = ContactPersonAdminForm
+    list_display = ("name", "email", "department", "max_active_cases", "away_until", "active")
     list_filter = ("active", "areas")
+    fieldsets = (
+        (None, {"fields": ("name", "email", "title", "department", "phone", "user")}),
+        (
+            _("What they can help with"),
+            {"fields": ("areas", "keywords", "languages", "bio_sv")},
+        ),
+        (_("Availability"), {"fields": ("max_active_cases", "away_until", "active")}),
+    )
     search_fields = ("name", "email", "keywords")
     filter_horizontal = ("areas",)
     raw_id_fields = ("user",)

@@ -13,44 +13,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from directory import selectors
+from directory.forms import KeywordsField, keywords_as_lines, keywords_from_lines, language_choices
 from directory.models import ContactPerson
 from directory.services import directory_entry_save
 
-KEYWORD_SEPARATOR = ";"  # how keywords are stored (and imported)
-
-
-def language_choices(current: list[str]) -> list[tuple[str, str]]:
-    """Swedish and English first, then every other language the directory lists, by code."""
-    listed = {
-        code
-        for value in ContactPerson.objects.values_list("languages", flat=True).distinct()
-        for code in value.replace(",", ";").split(";")
-        if code.strip()
-    }
-    codes = ["sv", "en", *sorted((listed | set(current)) - {"sv", "en"})]
-    return [(code, _language_name(code.strip())) for code in codes]
-
-
-def _language_name(code: str) -> str:
-    try:
-        return str(get_language_info(code)["name_local"]).capitalize()
-    except KeyError:
-        return code
-
 
 class ProfileForm(forms.Form):
-    keywords = forms.CharField(
-        label=gettext_lazy("Keywords"),
-        help_text=gettext_lazy(
-            "One per line, e.g. 'matsvinn'. They decide which requests you are suggested for."
-        ),
-        widget=forms.Textarea(attrs={"rows": 8}),
-        required=False,
-    )
+    keywords = KeywordsField()
     areas = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Areas"),
         queryset=selectors.area_list(),
@@ -83,7 +56,7 @@ class ProfileForm(forms.Form):
     @staticmethod
     def initial_for(person: ContactPerson) -> dict:
         return {
-            "keywords": "\n".join(person.keyword_list),
+            "keywords": keywords_as_lines(person),
             "areas": list(person.areas.all()),
             "max_active_cases": person.max_active_cases,
             "languages": person.language_list,
@@ -93,9 +66,8 @@ class ProfileForm(forms.Form):
     def entry_data(self) -> dict:
         """The cleaned values in the stored format: keywords and languages ';'-joined."""
         data = self.cleaned_data
-        keywords = [k.strip() for k in data["keywords"].replace(";", "\n").splitlines()]
         return {
-            "keywords": KEYWORD_SEPARATOR.join(k for k in keywords if k),
+            "keywords": keywords_from_lines(data["keywords"]),
             "areas": list(data["areas"]),
             "max_active_cases": data["max_active_cases"],
             "languages": ";".join(data["languages"]),
