@@ -66,6 +66,30 @@ def _receipt_context(message: OutboxMessage) -> dict:
 register_context("receipt", _receipt_context)
 
 
+def tracking_links(
+    *, recipient: str, links: list[tuple[Case, str]], language: str, key: str
+) -> None:
+    """Queue new tracking links for a requester who lost theirs: (case, token) per open case."""
+    reason = reason_in(
+        language, gettext_noop("Someone asked for the links to your requests on our website.")
+    )
+    message_queue(
+        key=key,
+        kind="tracking_links",
+        recipient=recipient,
+        template="tracking_links",
+        context={
+            "requests": [
+                {"reference": case.reference, "title": case.title, "url": tracking_url(token)}
+                for case, token in links
+            ],
+        },
+        language=language,
+        reason=reason,
+        sensitive=True,  # the links speak for the requester: erased once delivered
+    )
+
+
 def _status(*, case: Case, event: CaseEvent) -> None:
     """Tell the requester that their case moved, with what they may see of the step."""
     reason = reason_in(

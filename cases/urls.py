@@ -7,6 +7,7 @@ urlpatterns = [
     path("areas/", public.areas, name="areas"),
     path("requests/new/", public.request_new, name="request-new"),
     path("requests/receipt/", public.receipt, name="receipt"),
+    path("requests/lost-link/", public.lost_link, name="lost-link"),
     path("track/<str:token>/", public.track, name="track"),
     path("track/<str:token>/withdraw/", public.track_withdraw, name="track-withdraw"),
     path("act/<str:purpose>/<str:token>/", links.case_link_view, name="case-link"),

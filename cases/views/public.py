@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +22,7 @@ from cases.errors import CaseError, CaseValidationError
 from cases.forms import RequestForm, WithdrawForm
 from cases.services import case_submit, case_transition
 from cases.services.intake import intake_errors
+from cases.services.tracking import tracking_links_resend
 from directory import selectors as directory
 from workflows.definition import STATE_HELP, transitions_from
 from workflows.models import State
@@ -124,7 +127,11 @@ def _can_withdraw(case) -> bool:
 
 
 def track(request, token: str):
-    case = _case_or_404(token)
+    case = selectors.case_for_token(token=token)
+    if case is None:
+        # Not the site's plain 404: a requester with an old or mistyped link is shown the
+        # way to new links.
+        return render(request, "public/track_refused.html", status=404)
     return render(
         request,
         "public/track.html",
@@ -164,6 +171,49 @@ def track_withdraw(request, token: str):
         "public/track_withdraw.html",
         {"case": case, "token": token, "withdraw_form": form},
     )
+
+
+# "Lost your link?": at most this many requests per address, and per client, in the window.
+# An address's owner needs one or two; the limits keep the page from mailing someone
+# over and over, or from being used to test many addresses.
+LOST_LINK_WINDOW = 60 * 60
+LOST_LINK_PER_ADDRESS = 3
+LOST_LINK_PER_CLIENT = 10
+
+
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("The email address you sent the request from"), max_length=254
+    )
+
+
+def _over_limit(key: str, limit: int) -> bool:
+    """Count one more try under `key` in the window; True once there were more than `limit`."""
+    cache.add(key, 0, timeout=LOST_LINK_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the entry expired between add and incr: this try starts a window
+        cache.set(key, 1, timeout=LOST_LINK_WINDOW)
+        count = 1
+    return count > limit
+
+
+@require_http_methods(["GET", "POST"])
+def lost_link(request):
+    """Send new tracking links to an address. The answer is the same whether the address has
+    open requests, has none, or has asked too often: only its owner learns which, by email."""
+    form = LostLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
+        # The cache keeps hashes, not addresses; both counters count every try.
+        address = hashlib.sha256(email.encode()).hexdigest()
+        client = hashlib.sha256(request.META.get("REMOTE_ADDR", "").encode()).hexdigest()
+        over_address = _over_limit(f"lost-link:address:{address}", LOST_LINK_PER_ADDRESS)
+        over_client = _over_limit(f"lost-link:client:{client}", LOST_LINK_PER_CLIENT)
+        if not (over_address or over_client):
+            tracking_links_resend(email=email, language=get_language() or "sv")
+        return render(request, "public/lost_link_sent.html")
+    return render(request, "public/lost_link.html", {"form": form})
 
 
 def privacy(request):
