@@ -132,3 +132,41 @@ STATE_HELP = {
     State.DECLINED: _("The university cannot help with this request. The reason is given below."),
     State.WITHDRAWN: _("You withdrew the request."),
 }
+
+# The public guide ("how it works"), for a municipal officer before they ask: what happens in
+# each state. Which states are steps, their order, who acts and what follows come from the
+# state machine; only these sentences are written by hand.
+STATE_GUIDE = {
+    State.RECEIVED: _(
+        "You send a request through the form. You get a reference number and a private link "
+        "where you can follow it. A coordinator reads it and finds the right person."
+    ),
+    State.CONTACT_ASSIGNED: _(
+        "A researcher or teacher who knows the area becomes your contact person and gets in "
+        "touch with you to book a first meeting."
+    ),
+    State.MEETING_HELD: _(
+        "You meet, on site or online, and talk the need through. Together you decide whether "
+        "a workshop, a project or another form of collaboration fits."
+    ),
+    State.WORKSHOP: _(
+        "People from the municipality and the university meet in a workshop to shape the "
+        "collaboration: the question, who takes part and what it should lead to."
+    ),
+    State.PROJECT: _(
+        "The collaboration runs, for example as a degree project, a student project, contract "
+        "education or joint research. When it is done, the case is closed with an outcome."
+    ),
+    State.CLOSED: _(
+        "The collaboration is finished, or the talks ended without one. The case is closed "
+        "with an outcome and a short summary that you can read through your link."
+    ),
+    State.DECLINED: _(
+        "The university cannot help with the request, for example when no one works in the "
+        "area. You are told why, and the reason is shown through your link."
+    ),
+    State.WITHDRAWN: _(
+        "You no longer need help and withdraw the request yourself through your link. The "
+        "coordinators and your contact person are told by email."
+    ),
+}

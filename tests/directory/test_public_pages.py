@@ -3,9 +3,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import translation
 
 from directory.models import ContactPerson
-from workflows.definition import transitions
+from workflows.definition import STATE_HELP, transitions
 from workflows.models import State
 
 pytestmark = pytest.mark.django_db
@@ -75,13 +76,50 @@ def test_inactive_person_has_no_page(client, directory):
     assert "Helena Bergqvist" not in page(client, "/contacts/?q=demens")
 
 
-def test_process_page_lists_every_state_and_transition(client, directory):
+def test_process_page_numbers_the_five_steps_in_order_as_a_stepper(client, directory):
     html = page(client, "/how-it-works/")
-    for state in State:
-        assert f'data-state="{state.value}"' in html
-        assert str(state.label) in html
+
+    stepper = html.split('<ol class="stepper"')[1].split("</ol>")[0]
+    assert re.findall(r'<li data-state="(\w+)"', stepper) == [
+        "received",
+        "contact_assigned",
+        "meeting_held",
+        "workshop",
+        "project",
+    ]
+    assert "1–2 arbetsdagar" in stepper, "each step says how long it usually takes"
+    assert "En samverkanskoordinator för det vidare till ”Kontaktperson tilldelad”" in stepper
+    assert 'Workshop <span class="muted">(behövs inte alltid)</span>' in stepper
+
+
+def test_process_page_explains_the_endings_apart_and_unnumbered(client, directory):
+    html = page(client, "/how-it-works/")
+
+    endings = html.split('<ul class="exceptions"')[1].split("</ul>\n")[0]
+    for state in (State.CLOSED, State.DECLINED, State.WITHDRAWN):
+        assert f'data-state="{state.value}"' in endings
+        assert f'data-state="{state.value}"' not in html.split('<ul class="exceptions"')[0]
+    assert "Du, beställaren" in endings
+    assert "Från steget ”Inkommen”, ”Kontaktperson tilldelad” eller ”Möte genomfört”" in endings
+
+
+def test_process_page_is_a_guide_not_the_requesters_status_texts(client, directory):
+    html = page(client, "/how-it-works/")
+
+    assert "Skälet står nedan" not in html
+    with translation.override("sv"):
+        for state, text in STATE_HELP.items():
+            assert str(text) not in html, state
+
+
+def test_process_page_tells_every_public_transition_and_no_internal_one(client, directory):
+    html = page(client, "/how-it-works/")
+
     for name, spec in transitions().items():
-        assert html.count(f'data-transition="{name}"') == len(spec.sources)
+        if spec.public:
+            assert f'data-transition="{name}"' in html, name
+        else:
+            assert f'data-transition="{name}"' not in html, name
 
 
 def test_public_pages_are_in_english_too(client, directory):
