@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.db import transaction
 
 from cases.actors import Actor
 from cases.models import Case
-from cases.services import case_submit, case_transition
+from cases.services import case_submit, case_transition, intake
 from notifications.models import OutboxMessage
 from notifications.services import message_deliver
 from tests.factories import make_case, request_data
@@ -41,12 +40,15 @@ def test_submission_queues_its_receipt_for_delivery_only_after_commit(
 
 
 def test_rolled_back_submission_queues_and_sends_nothing(
-    directory, django_capture_on_commit_callbacks, mailoutbox
+    directory, django_capture_on_commit_callbacks, mailoutbox, monkeypatch
 ):
+    def allocate_then_fail(*, case_id: int, year: int) -> str:
+        raise RuntimeError("the intake's last step failed")
+
+    monkeypatch.setattr(intake, "reference_allocate", allocate_then_fail)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+        with pytest.raises(RuntimeError, match="last step failed"):
             case_submit(**request_data())
-            raise RuntimeError("something after intake failed")
 
     assert callbacks == []
     assert Case.objects.count() == 0
