@@ -276,3 +276,9 @@ def area_catalogue() -> list[CatalogueEntry]:
             )
         )
     return catalogue
+
+
+def area_entry(*, slug: str) -> CatalogueEntry | None:
+    """One active area's public page (its catalogue entry), or None. The catalogue's five
+    queries: the directory has a handful of areas, so one page need not narrow them."""
+    return next((entry for entry in area_catalogue() if entry.area.slug == slug), None)

@@ -5,6 +5,7 @@ from cases.views import inbox, links, profile, public, staff
 urlpatterns = [
     path("", public.home, name="home"),
     path("areas/", public.areas, name="areas"),
+    path("areas/<slug:slug>/", public.area, name="area"),
     path("requests/new/", public.request_new, name="request-new"),
     path("requests/receipt/", public.receipt, name="receipt"),
     path("requests/lost-link/", public.lost_link, name="lost-link"),

@@ -37,8 +37,16 @@ def home(request):
 
 
 def areas(request):
-    """What can we collaborate on: the directory's areas with what the cases say about them."""
-    return render(request, "public/areas.html", {"catalogue": selectors.area_catalogue()})
+    """What can we collaborate on: one short card per area, each leading to its own page."""
+    return render(request, "public/areas.html", {"areas": directory.area_directory()})
+
+
+def area(request, slug: str):
+    """One area: its contact persons, the forms that fit it and public example cases."""
+    entry = selectors.area_entry(slug=slug)
+    if entry is None:
+        raise Http404(_("No such collaboration area."))
+    return render(request, "public/area.html", {"entry": entry, "area": entry.area})
 
 
 # The receipt page learns the reference and the token from a signed cookie rather than the

@@ -1,5 +1,5 @@
-"""The public area page (/areas/): the directory's areas, forms and people, and what the
-cases say about each area (the forms chosen with it, public examples)."""
+"""The public area pages: /areas/ is an index of short cards; /areas/<slug>/ shows an area's
+people, the forms chosen with it and public examples (what the cases say about it)."""
 
 from __future__ import annotations
 
@@ -36,29 +36,60 @@ def entry_for(slug: str):
     return next(e for e in area_catalogue() if e.area.slug == slug)
 
 
-def test_areas_page_lists_descriptions_contacts_forms_and_public_examples(
-    client, directory, coordinator
-):
+def test_areas_index_is_one_short_card_per_area_with_its_contact_count(client, directory):
+    html = page(client, "/areas/")
+
+    cards = re.findall(r'<li data-area="([^"]+)">', html)
+    assert cards == [a.slug for a in Area.objects.filter(active=True).order_by("name_sv")]
+    card = html.split('data-area="resursatervinning"')[1].split("</li>")[0]
+    assert '<a href="/areas/resursatervinning/">Resursåtervinning</a>' in card
+    assert "matsvinn och cirkulär ekonomi" in card
+    contacts = Area.objects.get(slug="resursatervinning").contacts.filter(active=True).count()
+    assert f"{contacts} kontaktpersoner" in card
+    # The index no longer repeats every form under every area.
+    assert html.count("Examensarbete") == 0
+
+
+def test_area_page_lists_contacts_forms_and_only_public_examples(client, directory):
     workshop = CollaborationForm.objects.get(slug="workshop")
     degree = CollaborationForm.objects.get(slug="examensarbete")
     shown = make_case(title="Svinnjakten i Borås skolor", forms=[workshop])
     Case.objects.filter(pk=shown.pk).update(public=True)
     make_case(title="Hemligt internt ärende", forms=[degree])
     make_case(forms=[workshop])  # chosen twice, Examensarbete once
-    html = page(client, "/areas/")
+
+    html = page(client, "/areas/resursatervinning/")
+
+    assert "<h1>Resursåtervinning</h1>" in html
     assert "matsvinn och cirkulär ekonomi" in html
     assert "Lena Forsberg" in html
     assert "Svinnjakten i Borås skolor" in html
     assert "Hemligt internt ärende" not in html
     assert "/requests/new/?area=resursatervinning" in html
     # Only the forms chosen with the area are listed, the most often chosen first.
-    section = html.split('id="area-resursatervinning"')[1].split("</section>")[0]
-    forms = section.split('<ul class="tags">')[1].split("</ul>")[0]
+    forms = html.split('<ul class="tags">')[1].split("</ul>")[0]
     assert re.findall(r">([^<>]+)</a>", forms) == ["Workshop", "Examensarbete"]
 
 
-def test_area_page_keeps_its_url_name():
+def test_area_without_public_cases_promises_no_examples(client, directory):
+    make_case(title="Hemligt internt ärende")
+
+    html = page(client, "/areas/resursatervinning/")
+
+    assert 'id="examples-h"' not in html
+    assert "Hemligt internt ärende" not in html
+
+
+@pytest.mark.parametrize("slug", ["finns-inte", "textil-mode"])
+def test_unknown_or_retired_area_has_no_page(client, directory, slug):
+    Area.objects.filter(slug="textil-mode").update(active=False)
+
+    assert client.get(f"/areas/{slug}/").status_code == 404
+
+
+def test_area_pages_keep_their_url_names():
     assert reverse("areas") == "/areas/"
+    assert reverse("area", args=["resursatervinning"]) == "/areas/resursatervinning/"
 
 
 def test_area_shows_only_its_newest_public_cases_with_their_municipality(directory):
@@ -101,10 +132,10 @@ def test_forms_chosen_only_in_retired_form_leave_the_area_showing_every_form(dir
     assert len(entry.forms) == CollaborationForm.objects.filter(active=True).count()
 
 
-def test_area_page_queries_do_not_grow_with_cases(client, directory):
+@pytest.mark.parametrize("url", ["/areas/", "/areas/resursatervinning/"])
+def test_area_page_queries_do_not_grow_with_cases(client, directory, url):
     workshop = CollaborationForm.objects.get(slug="workshop")
     make_public_case("Första", forms=[workshop])
-    url = reverse("areas")
     client.get(url)  # session and content-type caches warm, as on a running server
     with CaptureQueriesContext(connection) as few:
         client.get(url)
@@ -113,3 +144,13 @@ def test_area_page_queries_do_not_grow_with_cases(client, directory):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few) <= 5
+
+
+def test_a_persons_areas_link_to_the_area_pages_and_the_menu_marks_where_you_are(client, directory):
+    person = Area.objects.get(slug="resursatervinning").contacts.filter(active=True).first()
+
+    html = page(client, f"/contacts/{person.pk}/")
+    area_html = page(client, "/areas/resursatervinning/")
+
+    assert '<a href="/areas/resursatervinning/">Resursåtervinning</a>' in html
+    assert '<a href="/areas/" aria-current="page">' in area_html
