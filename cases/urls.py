@@ -16,6 +16,8 @@ urlpatterns = [
     path("accessibility/", public.accessibility, name="accessibility"),
     path("staff/", inbox.inbox, name="staff-home"),
     path("staff/export.csv", inbox.inbox_export, name="staff-export"),
+    path("staff/export.xlsx", inbox.inbox_export, {"fmt": "xlsx"}, name="staff-export-xlsx"),
+    path("staff/bulk/", inbox.inbox_bulk, name="staff-bulk"),
     path("staff/profile/", profile.profile, name="staff-profile"),
     path("staff/cases/<str:reference>/", staff.case_detail, name="staff-case"),
     path(

@@ -62,3 +62,18 @@ def test_case_page_of_a_new_case_stays_within_a_fixed_bound(client, coordinator,
     case = make_case()
     client.force_login(coordinator)
     assert _count(client, reverse("staff-case", args=[case.reference])) <= 12
+
+
+def test_inbox_view_with_counts_stays_within_the_inbox_budget(
+    client, coordinator, directory, django_assert_max_num_queries
+):
+    # The saved views' counts are one statement, whichever view is shown.
+    make_case(steps=ASSIGNED, actor=coordinator)
+    client.force_login(coordinator)
+    few = _count(client, reverse("staff-home") + "?view=open")
+    for _ in range(4):
+        make_case()
+    for view in ("new", "unassigned", "waiting", "closed"):
+        with django_assert_max_num_queries(few):
+            client.get(reverse("staff-home") + f"?view={view}&sort=due")
+    assert few <= 10
