@@ -7,6 +7,7 @@ changes.
 
 from __future__ import annotations
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -42,8 +43,14 @@ def case_link_view(request, purpose: str, token: str):
             assert form is not None  # only a step with fields validates them
             form.is_valid()
             for field, errors in exc.fields.items():
+                name = field if field in form.fields else None
+                # The form's own check and the service may say the same thing ("This field
+                # is required."): each message is shown once.
+                shown = {str(e) for e in form.errors.get(name or NON_FIELD_ERRORS, [])}
                 for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+                    if error not in shown:
+                        form.add_error(name, error)
+                        shown.add(error)
             status = 400
         except CaseError as exc:
             return _refused(request, exc)
