@@ -38,7 +38,7 @@ from cases.models import Case, CaseAssignment, CaseEvent, EventKind
 from cases.services.intake import tracking_token_hash
 from directory import selectors as directory
 from directory.models import Area, CollaborationForm, ContactPerson
-from directory.suggestions import Suggestion, rank_contacts
+from directory.suggestions import Suggestion, normalise, rank_contacts
 from notifications.selectors import messages_for_case
 from workflows.fields import OUTCOMES
 from workflows.models import FINAL_STATES, OPEN_STATES, State
@@ -204,18 +204,24 @@ def _search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
 
     On PostgreSQL the words go through full-text search (Swedish stemming, each word a prefix:
     "textil" finds "textilåtervinning") over a stored tsvector with a GIN index; at a million
-    cases a substring scan (icontains) reads the whole table on every search. SQLite keeps
-    icontains. A reference matches exactly (as typed or upper-cased): the unique index.
+    cases a substring scan (icontains) reads the whole table on every search. SQLite (small
+    installations) looks for each word's stem as a substring. A reference matches exactly (as
+    typed or upper-cased): the unique index.
     """
     exact = Q(reference=q) | Q(reference=q.upper()) | Q(requester_email__iexact=q)
-    if connection.vendor != "postgresql":
-        return qs.filter(
-            exact
-            | Q(title__icontains=q)
-            | Q(description__icontains=q)
-            | Q(requester_name__icontains=q)
-        )
     words = re.findall(r"\w+", q)
+    if connection.vendor != "postgresql":
+        # Each word's Swedish stem as a substring: "sjuksköterska" → "sjukskötersk" also finds
+        # "sjuksköterskor", as the PostgreSQL search does.
+        text = Q()
+        for word in words:
+            stem = normalise(word)
+            text &= (
+                Q(title__icontains=stem)
+                | Q(description__icontains=stem)
+                | Q(requester_name__icontains=stem)
+            )
+        return qs.filter(exact | text) if words else qs.filter(exact)
     if not words:
         return qs.filter(exact)
     query = " & ".join(f"{w}:*" for w in words)
