@@ -25,6 +25,7 @@ urlpatterns = [
         staff.case_transition_view,
         name="staff-case-transition",
     ),
+    path("staff/cases/<str:reference>/accept/", staff.case_accept_view, name="staff-case-accept"),
     path("staff/cases/<str:reference>/notes/", staff.case_note_view, name="staff-case-note"),
     path("staff/cases/<str:reference>/date/", staff.case_date_view, name="staff-case-date"),
 ]

@@ -108,6 +108,35 @@ def requester_view(transition: str, data: dict[str, Any]) -> list[PublicItem]:
     return items
 
 
+@dataclass(frozen=True)
+class StaffItem:
+    name: str
+    label: StrOrPromise
+    value: str
+    public: bool  # the requester sees it too
+
+
+def staff_view(transition: str, data: dict[str, Any]) -> list[StaffItem]:
+    """What the staff see of an event's data: every field of the transition, the internal note
+    included, each with its label. A choice shows its label, a contact person their name."""
+    spec = transitions().get(transition)
+    if spec is None:
+        return []
+    items = []
+    for field in spec.inputs:
+        key = f"{field.name}_name" if field.kind == Kind.CONTACT else field.name
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        shown = dict(field.choices).get(value, value) if field.kind == Kind.CHOICE else value
+        items.append(
+            StaffItem(
+                name=key, label=field.label, value=str(shown), public=spec.public and field.public
+            )
+        )
+    return items
+
+
 def transitions_from(state: str) -> list[TransitionSpec]:
     return [t for t in transitions().values() if state in t.sources]
 

@@ -19,15 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.utils import timezone
-
 from cases import policy
 from cases.actors import Actor
 from cases.errors import ActionForbidden, CaseConflict, LinkInvalid, LinkUsed, TransitionNotAllowed
 from cases.link_tokens import ACCEPT, PURPOSES, link_payload
-from cases.models import Case, CaseEvent, EventKind
-from cases.services.reminders import reminder_reset
+from cases.models import Case, CaseEvent
+from cases.services.accept import case_accept, case_accepted
 from cases.services.transitions import case_transition
 from directory.models import ContactPerson
 
@@ -45,9 +42,7 @@ class CaseLink:
 
 
 def _accepted(case: Case, contact_id: int, version: int) -> bool:
-    return CaseEvent.objects.filter(
-        case=case, kind=EventKind.ACCEPTED, data__contact_id=contact_id, data__version=version
-    ).exists()
+    return case_accepted(case=case, contact_id=contact_id, version=version)
 
 
 def _check_current(*, case: Case, contact: ContactPerson, purpose: str, version: int) -> None:
@@ -69,28 +64,20 @@ def case_link_read(*, token: str, purpose: str) -> CaseLink:
 
 
 def case_accept_by_link(*, link: CaseLink) -> CaseEvent:
-    """Record that the contact person accepts the case: an event on the timeline, no new state.
+    """Accept the case for the link's contact person, through the one accept service.
 
-    Counts as activity (the reminder clock starts again). Checked again under the row lock, so
-    two clicks at once record one acceptance and the other gets LinkUsed.
+    The link's version is the expected version, and the service checks again under the row
+    lock, so two clicks at once record one acceptance; the other, like a case changed since the
+    email or a contact no longer assigned, gets LinkUsed.
     """
     if link.purpose != ACCEPT:
         raise LinkInvalid()
-    actor = Actor.link(link.contact)
-    with transaction.atomic(durable=True):
-        locked = Case.objects.select_for_update(of=("self",)).get(pk=link.case.pk)
-        _check_current(case=locked, contact=link.contact, purpose=ACCEPT, version=link.version)
-        now = timezone.now()
-        Case.objects.filter(pk=locked.pk).update(last_activity_at=now)
-        locked.last_activity_at = now
-        reminder_reset(case=locked, now=now)
-        return CaseEvent.objects.create(
-            case=locked,
-            kind=EventKind.ACCEPTED,
-            data={**actor.event_data(), "contact_id": link.contact.pk, "version": link.version},
-            public=False,
-            **actor.event_fields(),
+    try:
+        return case_accept(
+            case=link.case, actor=Actor.link(link.contact), expected_version=link.version
         )
+    except (CaseConflict, ActionForbidden, TransitionNotAllowed) as exc:
+        raise LinkUsed() from exc
 
 
 def case_transition_by_link(*, link: CaseLink, data: dict) -> Case:

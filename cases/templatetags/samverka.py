@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django import template
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from cases.actors import actor_display
-from cases.models import CaseEvent
-from workflows.definition import PublicItem, requester_view
+from cases.models import CaseEvent, EventKind
+from workflows.definition import PublicItem, StaffItem, requester_view, staff_view
 from workflows.models import State
 
 register = template.Library()
@@ -50,3 +51,46 @@ def requester_items(event: CaseEvent) -> list[PublicItem]:
 @register.filter
 def without_final_period(value) -> str:
     return str(value).rstrip(".")
+
+
+@register.filter
+def staff_items(event: CaseEvent) -> list[StaffItem]:
+    """Every field of a transition event, labelled (the one rule in workflows.definition)."""
+    return staff_view(event.transition, event.data)
+
+
+# What happened, as a sentence per transition; {actor} acted, {contact} is the person assigned.
+TRANSITION_SENTENCES = {
+    "assign_contact": _("{contact} was assigned as contact person by {actor}"),
+    "hand_back": _("{actor} handed the case back to the coordinators"),
+    "record_meeting": _("{actor} recorded a meeting"),
+    "start_workshop": _("{actor} planned a workshop"),
+    "start_project": _("{actor} started a project"),
+    "close": _("{actor} closed the case"),
+    "decline": _("{actor} declined the case"),
+    "withdraw": _("{actor} withdrew the request"),
+    "reopen": _("{actor} reopened the case"),
+}
+
+
+@register.filter
+def event_sentence(event: CaseEvent) -> str:
+    """The timeline's line for `event`, in plain words: who did what."""
+    actor = actor_display(event)
+    if event.kind == EventKind.CREATED:
+        return str(_("The request was received"))
+    if event.kind == EventKind.NOTE:
+        return str(_("{actor} added an internal note")).format(actor=actor)
+    if event.kind == EventKind.ACCEPTED:
+        return str(_("{actor} accepted the case")).format(actor=actor)
+    if event.kind == EventKind.DATE_PLANNED:
+        return str(_("{actor} planned a meeting on {date}")).format(
+            actor=actor, date=event.data.get("date", "")
+        )
+    template = TRANSITION_SENTENCES.get(event.transition)
+    if template is None:
+        return f"{state_label(event.from_state)} → {state_label(event.to_state)} · {actor}"
+    sentence = str(template).format(actor=actor, contact=event.data.get("contact_name", ""))
+    if event.data.get("reassigned_from"):
+        sentence += " " + str(_("(before: {name})")).format(name=event.data["reassigned_from"])
+    return sentence

@@ -1,24 +1,111 @@
-"""The staff case page and the forms on it."""
+"""The staff case page and the forms on it.
+
+The page answers three questions at a glance: where the case stands (the header: state,
+reference, municipality, contact person, age, what it waits for), what happened (the request,
+the meetings, the timeline) and what this user may do now ("Next steps": one disclosure per
+step, the natural next step first and open, destructive steps secondary and confirmed).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases import policy, selectors
 from cases.actors import Actor
 from cases.errors import CaseError, CaseValidationError
 from cases.forms import DatePlanForm, NoteForm, TransitionForm
-from cases.services import case_date_plan, case_note_add, case_transition
+from cases.models import Case
+from cases.services import case_accept, case_date_plan, case_note_add, case_transition
 from workflows.definition import transitions, transitions_from
-from workflows.models import OPEN_STATES
+from workflows.models import OPEN_STATES, State
+
+# The step the case naturally waits for in each state: offered first, open, primary-styled.
+NEXT_STEP = {
+    State.RECEIVED: "assign_contact",
+    State.CONTACT_ASSIGNED: "record_meeting",
+    State.MEETING_HELD: "start_workshop",
+    State.WORKSHOP: "start_project",
+    State.PROJECT: "close",
+}
+
+# Steps that end or give away the case: secondary-styled and only done after an explicit
+# confirmation (a required checkbox, checked here in the view before the service is called).
+CONFIRM = {
+    "decline": gettext_lazy(
+        "I confirm that the case is declined and that the requester is told the reason."
+    ),
+    "hand_back": gettext_lazy(
+        "I confirm that I hand the case back to the coordinators and am no longer its contact "
+        "person."
+    ),
+    "close": gettext_lazy("I confirm that the case is closed."),
+}
+DESTRUCTIVE = frozenset({"decline", "hand_back"})
+
+WAITING_FOR = {
+    State.RECEIVED: gettext_lazy("assignment of a contact person"),
+    State.CONTACT_ASSIGNED: gettext_lazy("the contact person to accept and book a first meeting"),
+    State.MEETING_HELD: gettext_lazy("a decision: workshop, project or closing"),
+    State.WORKSHOP: gettext_lazy("the workshop and a decision on a project"),
+    State.PROJECT: gettext_lazy("the project to be completed and the case closed"),
+}
+WAITING_FOR_MEETING = gettext_lazy("the first meeting")
+WAITING_FOR_REASSIGNMENT = gettext_lazy(
+    "a new contact person (the assigned one is no longer in the directory)"
+)
+
+ACCEPT = "accept"
 
 
-def _case_or_404(user, reference: str):
+class StepForm(TransitionForm):
+    """A transition's form on the case page, with the confirmation its step may need."""
+
+    def __init__(self, *args, spec, **kwargs):
+        super().__init__(*args, spec=spec, **kwargs)
+        if spec.name in CONFIRM:
+            self.fields["confirm"] = forms.BooleanField(
+                label=CONFIRM[spec.name],
+                required=True,
+                error_messages={"required": gettext_lazy("Tick the box to confirm.")},
+            )
+
+
+class AcceptForm(forms.Form):
+    """Accepting asks for nothing; the version makes a stale page a conflict, not a surprise."""
+
+    prefix = ACCEPT
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+@dataclass
+class Step:
+    name: str
+    label: Any
+    url: str
+    form: forms.Form
+    primary: bool = False
+    destructive: bool = False
+    open: bool = False
+
+    @property
+    def confirm(self) -> forms.BoundField | None:
+        return self.form["confirm"] if "confirm" in self.form.fields else None
+
+
+def _case_or_404(user, reference: str) -> Case:
     case = selectors.case_for_staff(reference=reference)
     # A case the user may not see answers exactly like one that does not exist.
     if case is None or not policy.can_view_case(user, case):
@@ -26,32 +113,99 @@ def _case_or_404(user, reference: str):
     return case
 
 
-def _render_case(request, case, forms=None, status=200):
-    """The case page; `forms` holds bound forms with errors, by transition name, "note" or "date"."""
-    available = [
-        spec
-        for spec in transitions_from(case.state)
-        if policy.can_transition(Actor.staff(request.user), case, spec)
-    ]
+def _accepted(case: Case, timeline: list[dict]) -> bool:
+    """Has the current contact accepted since being assigned? Read from the loaded timeline,
+    by the rule the accept service uses (an acceptance event at the case's current version)."""
+    return any(
+        entry["type"] == "event"
+        and entry["item"].kind == "accepted"
+        and entry["item"].data.get("contact_id") == case.contact_id
+        and entry["item"].data.get("version") == case.version
+        for entry in timeline
+    )
+
+
+def _steps(request: HttpRequest, case: Case, accepted: bool, forms_: dict) -> list[Step]:
+    """The steps this user may take now: the natural next one first, the destructive last."""
+    actor = Actor.staff(request.user)
+    steps = []
+    if (
+        case.state == State.CONTACT_ASSIGNED
+        and policy.is_assigned_contact(request.user, case)
+        and not accepted
+    ):
+        steps.append(
+            Step(
+                name=ACCEPT,
+                label=_("Accept"),
+                url=reverse("staff-case-accept", args=[case.reference]),
+                form=forms_.get(ACCEPT) or AcceptForm(initial={"version": case.version}),
+            )
+        )
+    for spec in transitions_from(case.state):
+        if not policy.can_transition(actor, case, spec):
+            continue
+        steps.append(
+            Step(
+                name=spec.name,
+                label=spec.label,
+                url=reverse("staff-case-transition", args=[case.reference, spec.name]),
+                form=forms_.get(spec.name)
+                or StepForm(spec=spec, initial={"version": case.version}),
+                destructive=spec.name in DESTRUCTIVE,
+            )
+        )
+    if not steps:
+        return steps
+    names = [s.name for s in steps]
+    primary = ACCEPT if ACCEPT in names else NEXT_STEP.get(case.state)
+    for step in steps:
+        step.primary = step.name == primary and not step.destructive
+    steps.sort(key=lambda s: (not s.primary, s.destructive))
+    failed = next((s for s in steps if s.form.is_bound), None)
+    # After a failed submit only that step is open; otherwise the primary step is.
+    (failed or steps[0]).open = failed is not None or steps[0].primary
+    return steps
+
+
+def _age_days(case: Case) -> int:
+    return (timezone.localdate() - timezone.localtime(case.created_at).date()).days
+
+
+def _render_case(
+    request: HttpRequest, case: Case, forms: dict | None = None, status: int = 200
+) -> HttpResponse:
+    """The case page; `forms` holds bound forms with errors, by step name, "note" or "date"."""
     forms = forms or {}
-    transition_forms = [
-        (spec, forms.get(spec.name) or TransitionForm(spec=spec, initial={"version": case.version}))
-        for spec in available
-    ]
+    timeline = selectors.case_timeline(case=case)
+    accepted = _accepted(case, timeline)
+    steps = _steps(request, case, accepted, forms)
+    # A contact person who left the directory leaves the case waiting for assignment again.
+    reassign = case.state == State.CONTACT_ASSIGNED and not (case.contact and case.contact.active)
+    waiting_for = WAITING_FOR.get(case.state)
+    if reassign:
+        waiting_for = WAITING_FOR_REASSIGNMENT
+    elif case.state == State.CONTACT_ASSIGNED and accepted:
+        waiting_for = WAITING_FOR_MEETING
+    can_act = policy.can_act_on_case(request.user, case)
+    suggestions = None
+    if (case.state == State.RECEIVED or reassign) and policy.can_assign(request.user):
+        suggestions = selectors.case_suggestions(case=case)
     return render(
         request,
         "staff/case.html",
         {
             "case": case,
-            "timeline": selectors.case_timeline(case=case),
-            "transition_forms": transition_forms,
-            "can_act": policy.can_act_on_case(request.user, case),
-            "open_states": OPEN_STATES,
+            "timeline": timeline,
+            "steps": steps,
+            "accepted": accepted,
+            "age_days": _age_days(case),
+            "waiting_for": waiting_for,
+            "can_act": can_act,
+            "can_plan": can_act and case.state in OPEN_STATES,
             "note_form": forms.get("note") or NoteForm(),
             "date_form": forms.get("date") or DatePlanForm(initial={"date": case.planned_date}),
-            "suggestions": selectors.case_suggestions(case=case)
-            if request.user.is_coordinator and any(s.name == "assign_contact" for s in available)
-            else [],
+            "suggestions": suggestions,
         },
         status=status,
     )
@@ -62,7 +216,15 @@ def case_detail(request, reference: str):
     return _render_case(request, _case_or_404(request.user, reference))
 
 
-def _act(request, case, action, *, form, form_key: str, success: str):
+def _act(
+    request: HttpRequest,
+    case: Case,
+    action: Callable[[], object],
+    *,
+    form: forms.Form,
+    form_key: str,
+    success: str,
+) -> HttpResponse:
     """Run a case service for a staff form: errors go onto the form or into a message."""
     try:
         action()
@@ -81,6 +243,10 @@ def _act(request, case, action, *, form, form_key: str, success: str):
     return redirect("staff-case", reference=case.reference)
 
 
+def _version(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
 @login_required
 @require_POST
 def case_transition_view(request, reference: str, name: str):
@@ -88,9 +254,12 @@ def case_transition_view(request, reference: str, name: str):
     spec = transitions().get(name)
     if spec is None:
         raise Http404
-    form = TransitionForm(request.POST, spec=spec)
+    form = StepForm(request.POST, spec=spec)
+    if name in CONFIRM and not form.data.get(f"{name}-confirm"):
+        # Not confirmed: nothing happens; the step opens again with the reason at its top.
+        form.is_valid()
+        return _render_case(request, case, forms={name: form}, status=400)
     data = {f.name: form.data.get(f"{spec.name}-{f.name}", "") for f in spec.inputs}
-    version = form.data.get(f"{spec.name}-version", "")
     return _act(
         request,
         case,
@@ -99,11 +268,30 @@ def case_transition_view(request, reference: str, name: str):
             name=name,
             actor=Actor.staff(request.user),
             data=data,
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=_version(form.data.get(f"{spec.name}-version", "")),
         ),
         form=form,
         form_key=name,
         success=_("Done: %(step)s.") % {"step": spec.label},
+    )
+
+
+@login_required
+@require_POST
+def case_accept_view(request, reference: str):
+    case = _case_or_404(request.user, reference)
+    form = AcceptForm(request.POST)
+    return _act(
+        request,
+        case,
+        lambda: case_accept(
+            case=case,
+            actor=Actor.staff(request.user),
+            expected_version=_version(form.data.get(f"{ACCEPT}-version", "")),
+        ),
+        form=form,
+        form_key=ACCEPT,
+        success=_("You accepted the case. Contact the requester and book a first meeting."),
     )
 
 

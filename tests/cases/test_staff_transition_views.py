@@ -134,7 +134,7 @@ def test_coordinator_gets_409_for_a_step_not_possible_in_the_current_state(
 
     response = client.post(
         transition_url(case, "close"),
-        fields("close", case.version, outcome="completed", summary="Klart."),
+        fields("close", case.version, outcome="completed", summary="Klart.", confirm="on"),
     )
 
     assert response.status_code == 409

@@ -101,15 +101,15 @@ def visit_every_page(page, base: str, *, coordinator, contact):
     page.goto(f"{base}/staff/cases/{reference}/")
     yield "staff case page"
     page.locator(
-        "form[action$='/transitions/assign_contact/']:has(select) button[type=submit]"
+        "form[action*='/transitions/assign_contact/']:has(select) button[type=submit]"
     ).click()
     page.wait_for_selector("#error-summary")
     yield "staff case page with errors"
-    page.locator("form[action$='/transitions/assign_contact/']:has(select) select").select_option(
+    page.locator("form[action*='/transitions/assign_contact/']:has(select) select").select_option(
         value=contact.email
     )
     page.locator(
-        "form[action$='/transitions/assign_contact/']:has(select) button[type=submit]"
+        "form[action*='/transitions/assign_contact/']:has(select) button[type=submit]"
     ).click()
     page.wait_for_selector(".messages")
     yield "staff case page after a step"
