@@ -48,16 +48,32 @@ def open_if_folded(page, tag: str) -> None:
 
 
 def type_date(page, year: str, month: str, day: str) -> None:
-    """Type a date into the focused field: a date picker (type=date; Chromium's year segment
-    takes six digits, so Tab moves between its segments, in the sv-SE order) or a text field."""
-    if page.evaluate("() => document.activeElement.type") == "date":
-        page.keyboard.type(year)
-        page.keyboard.press("Tab")
-        page.keyboard.type(month)
-        page.keyboard.press("Tab")
-        page.keyboard.type(day)
+    """Type a date into the focused field and check it took. A date picker (type=date) is typed
+    segment by segment in the browser's order: year first (sv-SE) or, if that did not give
+    the date, month/day/year (the en-US order of a browser without Swedish)."""
+    field = page.evaluate_handle("() => document.activeElement")
+    wanted = f"{year}-{month}-{day}"
+    if page.evaluate("() => document.activeElement.type") != "date":
+        page.keyboard.type(wanted)
     else:
-        page.keyboard.type(f"{year}-{month}-{day}")
+        # Two-digit month and day segments move on by themselves; the year (up to six
+        # digits in Chromium) needs a Tab.
+        for keys in ((year, "Tab", month, day), (month, day, year)):
+            for key in keys:
+                if key == "Tab":
+                    page.keyboard.press("Tab")
+                else:
+                    page.keyboard.type(key)
+            if field.evaluate("el => el.value") == wanted:
+                break
+            # Back to the first segment: into the field, out of it before it, and Tab once.
+            focused = "el => el === document.activeElement"
+            while not field.evaluate(focused):
+                page.keyboard.press("Shift+Tab")
+            while field.evaluate(focused):
+                page.keyboard.press("Shift+Tab")
+            page.keyboard.press("Tab")
+    assert field.evaluate("el => el.value") == wanted
 
 
 def tab_to_link(page, href_part: str) -> None:
