@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,54 @@ if TYPE_CHECKING:
 DESCRIPTION_MAX_LENGTH = 10_000
 
 
+class DirectoryChoiceField(forms.ModelChoiceField):
+    """A model choice rendered from its queryset but resolved from the cached active directory
+    (`entries` returns it, by `to_field_name`): a submission costs no query for it."""
+
+    def __init__(self, *, entries: Callable[[], Mapping[str, Model]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.entries = entries
+
+    def to_python(self, value: Any) -> Model | None:
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        entry = self.entries().get(str(value))
+        if entry is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return entry
+
+
+class DirectoryMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """DirectoryChoiceField's many-valued twin: the entries chosen, in list order."""
+
+    def __init__(self, *, entries: Callable[[], Mapping[str, Model]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.entries = entries
+
+    def clean(self, value: Any) -> list[Model]:  # type: ignore[override]
+        # A list rather than the field's queryset: nothing to evaluate when none is chosen.
+        entries = super().clean(value)
+        return entries if isinstance(entries, list) else []
+
+    def _check_values(self, value: Any) -> list[Model]:
+        chosen = frozenset(str(v) for v in value)  # clean() checked it is a list
+        known = self.entries()
+        for key in chosen:
+            self.validate_no_null_characters(key)
+            if key not in known:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": key},
+                )
+        return [entry for key, entry in known.items() if key in chosen]
+
+
 class RequestForm(forms.Form):
     """The public request form. It checks the shape of the input (present, long enough, a
     municipality, areas and forms from the lists); the intake rules (line breaks, "areas or
@@ -26,7 +76,8 @@ class RequestForm(forms.Form):
     # Form field -> case_submit parameter, where they differ.
     SERVICE_NAMES = {"collaboration_forms": "forms"}
 
-    municipality = forms.ModelChoiceField(
+    municipality = DirectoryChoiceField(
+        entries=lambda: directory.active_directory().municipalities,
         label=_("Municipality"),
         queryset=directory.municipality_list(),
         to_field_name="code",
@@ -64,7 +115,8 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("What is the challenge, who is involved, and what would you like to achieve?"),
     )
-    areas = forms.ModelMultipleChoiceField(
+    areas = DirectoryMultipleChoiceField(
+        entries=lambda: directory.active_directory().areas,
         label=_("Collaboration areas"),
         queryset=directory.area_list(),
         to_field_name="slug",
@@ -72,7 +124,8 @@ class RequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     area_unknown = forms.BooleanField(label=_("Don't know"), required=False)
-    collaboration_forms = forms.ModelMultipleChoiceField(
+    collaboration_forms = DirectoryMultipleChoiceField(
+        entries=lambda: directory.active_directory().forms,
         label=_("Preferred forms of collaboration (optional)"),
         queryset=directory.form_list(),
         to_field_name="slug",

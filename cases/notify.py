@@ -15,7 +15,7 @@ from cases.link_tokens import PURPOSES, case_link_token
 from cases.models import Case, CaseEvent
 from directory.models import ContactPerson
 from notifications.models import OutboxMessage
-from notifications.services import message_queue, register_context
+from notifications.services import message_queue, message_queue_new, register_context
 from workflows.definition import TransitionSpec, requester_view
 
 
@@ -37,7 +37,8 @@ def request_received(*, case: Case, token: str) -> None:
     """Queue the receipt. It is rendered when it is sent (by the worker, not in the request),
     from the case as it is then: the intake sets the reference last, after this row."""
     reason = reason_in(case.language, gettext_noop("You submitted a collaboration request."))
-    message_queue(
+    # The case was inserted in this transaction, so its receipt's key is new.
+    message_queue_new(
         key=f"receipt:{case.pk}",
         kind="receipt",
         case_id=case.pk,

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
+from django.db.models.signals import post_delete, post_save
 
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
 
@@ -17,6 +20,72 @@ def area_list() -> QuerySet[Area]:
 
 def form_list() -> QuerySet[CollaborationForm]:
     return CollaborationForm.objects.filter(active=True).order_by("lead_time_weeks", "name_sv")
+
+
+# --- The active directory, cached per process -----------------------------------------------
+#
+# Every public submission resolves its municipality, areas and forms; reading them from the
+# database cost two queries (and most of a millisecond of ORM work) per request for data that
+# changes a few times a year. So each process keeps the active entries for a while:
+# - a save or delete of a directory entry in this process (the import, the API, the admin:
+#   all save through the ORM) clears it at once, and again when that transaction commits;
+# - other processes see the change within DIRECTORY_CACHE_SECONDS. Until then a submission
+#   there may still accept an entry retired moments ago, or miss a new one: a request then
+#   names an area the coordinators can still handle or reassign, the same as one that
+#   arrived a minute earlier. Nothing is written to the directory through it.
+# Bulk writes that bypass save() (queryset.update) are seen after the same delay.
+DIRECTORY_CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ActiveDirectory:
+    """The active entries by their public key, in list order (as municipality_list etc.)."""
+
+    municipalities: dict[str, Municipality]  # by code
+    areas: dict[str, Area]  # by slug
+    forms: dict[str, CollaborationForm]  # by slug
+    loaded_at: float
+
+
+_active: ActiveDirectory | None = None
+
+
+def active_directory() -> ActiveDirectory:
+    """The active municipalities, areas and forms (three queries when not cached)."""
+    global _active
+    cached = _active
+    if cached is not None and time.monotonic() - cached.loaded_at < DIRECTORY_CACHE_SECONDS:
+        return cached
+    cached = ActiveDirectory(
+        municipalities={m.code: m for m in municipality_list()},
+        areas={a.slug: a for a in area_list()},
+        forms={f.slug: f for f in form_list()},
+        loaded_at=time.monotonic(),
+    )
+    _active = cached
+    return cached
+
+
+def active_directory_clear() -> None:
+    """Forget this process's copy; the next caller reads the directory again."""
+    global _active
+    _active = None
+
+
+def _directory_changed(**kwargs) -> None:
+    # Now, for the rest of this transaction, and after the commit, for a request that read
+    # the directory in between (it would have cached what was about to change).
+    active_directory_clear()
+    transaction.on_commit(active_directory_clear)
+
+
+for _model in (Municipality, Area, CollaborationForm):
+    post_save.connect(
+        _directory_changed, sender=_model, dispatch_uid=f"directory-cache-save-{_model.__name__}"
+    )
+    post_delete.connect(
+        _directory_changed, sender=_model, dispatch_uid=f"directory-cache-delete-{_model.__name__}"
+    )
 
 
 # Up to this many active contacts, staff pick from a list; beyond it (a national directory has

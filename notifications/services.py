@@ -104,6 +104,19 @@ def message_queue(**spec: Any) -> OutboxMessage:
     return message
 
 
+def message_queue_new(**spec: Any) -> OutboxMessage:
+    """Store one message whose key cannot exist yet, and enqueue its delivery after commit.
+
+    For a key made from a row inserted in the same transaction (`receipt:<case id>`: ids are
+    never reused): one INSERT, without message_queue's savepoint (two statements more). Should
+    the key exist after all, the IntegrityError rolls back the caller's transaction.
+    """
+    message = MessageSpec(**spec).render()
+    message.save(force_insert=True)
+    transaction.on_commit(lambda: deliveries_enqueue(message_ids=[message.pk]))
+    return message
+
+
 def messages_queue_bulk(specs: list[MessageSpec]) -> int:
     """Queue many messages in a constant number of queries; existing keys are left alone.
 

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from directory.selectors import active_directory_clear
 from directory.services import directory_import
 from workflows.defaults import reminder_rules_install
 from workflows.models import ReminderRule
+from workflows.selectors import rules_cache_clear
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -49,6 +51,14 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _process_caches_cleared():
+    # The per-process caches of the directory and the reminder rules would otherwise keep
+    # rows of an earlier test (rolled back since) or miss a test's queryset.update().
+    active_directory_clear()
+    rules_cache_clear()
 
 
 @pytest.fixture

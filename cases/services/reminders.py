@@ -35,18 +35,15 @@ from notifications.services import (
 )
 from workflows import calendar
 from workflows.models import OPEN_STATES, ReminderKind, ReminderRule, State
+from workflows.selectors import waiting_rule_days
 
 
 def first_reminder_at(*, state: str, now: dt.datetime) -> dt.datetime | None:
     """When a case that entered `state` at `now` is first reminded about, if ever."""
     if state not in OPEN_STATES:
         return None
-    # Only the number of days: every submission and every activity asks this.
-    days = (
-        ReminderRule.objects.filter(kind=ReminderKind.WAITING, state=state, active=True)
-        .values_list("after_working_days", flat=True)
-        .first()
-    )
+    # Every submission and every activity asks this: the rules are cached per process.
+    days = waiting_rule_days(state=state)
     return calendar.add_working_days(now, days) if days is not None else None
 
 

@@ -17,6 +17,7 @@ from notifications.services import message_deliver
 from tests.api.test_permission_matrix import SUBMISSION
 from tests.conftest import body_of
 from tests.factories import request_data
+from workflows.models import ReminderKind, ReminderRule
 
 
 def refused(**overrides) -> dict[str, list[str]]:
@@ -161,3 +162,25 @@ def test_api_submission_without_areas_or_dont_know_is_refused(directory, api):
 
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) == {"areas"}
+
+
+def test_the_receipt_is_queued_with_one_insert_and_no_savepoint(directory):
+    with CaptureQueriesContext(connection) as queries:
+        case, _token = case_submit(**request_data())
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    receipt = next(i for i, sql in enumerate(statements) if "notifications_outboxmessage" in sql)
+    assert statements[receipt].startswith("INSERT")
+    assert "SAVEPOINT" not in statements[receipt - 1] + statements[receipt + 1]
+    assert OutboxMessage.objects.get().key == f"receipt:{case.pk}"
+
+
+def test_a_reminder_rule_changed_by_an_administrator_applies_to_the_next_submission(directory):
+    first, _token = case_submit(**request_data())  # the rules are now cached
+    rule = ReminderRule.objects.get(kind=ReminderKind.WAITING, state="received", active=True)
+    rule.after_working_days += 5
+    rule.save()  # as the admin and the API save it
+
+    second, _token = case_submit(**request_data())
+
+    assert second.next_reminder_at > first.next_reminder_at

@@ -77,3 +77,29 @@ def test_inbox_view_with_counts_stays_within_the_inbox_budget(
         with django_assert_max_num_queries(few):
             client.get(reverse("staff-home") + f"?view={view}&sort=due")
     assert few <= 10
+
+
+def test_public_submission_stays_within_its_query_budget(client, directory):
+    # Issue 9: the submission is the public, high-volume write. With the directory and the
+    # reminder rules cached per process it is the intake's writes only: the case, its areas,
+    # its forms, the created event, the receipt (no savepoint), the reference counter and the
+    # reference, inside the intake's transaction (a savepoint pair here, under the test's
+    # transaction; BEGIN and COMMIT on a server).
+    data = {
+        "municipality": "1490",
+        "requester_name": "Eva Ek",
+        "requester_role": "Miljöstrateg",
+        "requester_email": "eva.ek@boras.example",
+        "title": "Minska matsvinnet i skolorna",
+        "description": "Vi vill halvera matsvinnet i kommunens skolkök.",
+        "areas": ["resursatervinning", "pedagogik"],
+        "collaboration_forms": ["examensarbete"],
+        "consent": "on",
+    }
+    client.post(reverse("request-new"), data)  # caches warm, as on a running server
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(reverse("request-new"), data)
+    assert response.status_code == 302
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert not [s for s in statements if s.startswith("SELECT")], statements
+    assert len(statements) <= 9, statements

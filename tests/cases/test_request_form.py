@@ -7,6 +7,8 @@ import re
 import pytest
 
 from cases.models import Case
+from directory.models import Area
+from directory.services import directory_entry_save
 from notifications.models import OutboxMessage
 from notifications.services import message_deliver
 
@@ -354,3 +356,21 @@ def test_receipt_email_repeats_what_was_sent(client, directory, mailoutbox):
     assert "Skickad av: Eva Ek, Miljöstrateg <eva.ek@boras.example>" in text
     assert "Våren 2027" in html
     assert "Eva Ek, Miljöstrateg<br>eva.ek@boras.example" in html
+
+
+def test_an_area_retired_through_the_directory_is_refused_by_the_next_submission(client, directory):
+    assert client.post(URL, valid_post()).status_code == 302  # the directory is now cached
+    Case.objects.all().delete()
+    OutboxMessage.objects.all().delete()
+    area = Area.objects.get(slug="pedagogik")
+    directory_entry_save(instance=area, data={"active": False})
+
+    assert_rejected(client.post(URL, valid_post()), "areas")
+
+
+def test_an_area_added_through_the_directory_is_accepted_by_the_next_submission(client, directory):
+    assert client.post(URL, valid_post()).status_code == 302  # the directory is now cached
+    directory_entry_save(instance=Area(), data={"slug": "rymdfart", "name_sv": "Rymdfart"})
+
+    assert client.post(URL, valid_post(areas=["rymdfart"])).status_code == 302
+    assert list(Case.objects.latest("pk").areas.values_list("slug", flat=True)) == ["rymdfart"]
