@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BENCH_CASES ?= 100000
 
-.PHONY: install run test lint worker beat bench messages
+.PHONY: install run test lint worker beat bench messages screenshots
 
 install: $(VENV)/.installed
 
@@ -41,3 +41,7 @@ messages: install
 
 bench: install
 	BENCH_CASES=$(BENCH_CASES) $(BIN)/python bench/run.py
+
+# PNGs of the main pages at 1280 and 390 px into docs/screenshots/ (demo data, Chromium).
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
