@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -38,7 +39,7 @@ from cases.models import Case, CaseAssignment, CaseEvent, EventKind
 from cases.services.intake import tracking_token_hash
 from directory import selectors as directory
 from directory.models import Area, CollaborationForm, ContactPerson
-from directory.suggestions import Suggestion, normalise, rank_contacts
+from directory.suggestions import GENERATION_KEY, Suggestion, normalise, rank_contacts
 from notifications.selectors import messages_for_case
 from workflows.fields import OUTCOMES
 from workflows.models import FINAL_STATES, OPEN_STATES, State
@@ -324,6 +325,43 @@ def case_suggestions(*, case: Case, limit: int = 5) -> list[Suggestion]:
         loads=contact_loads,
         limit=limit,
     )
+
+
+# What counts as evidence for suggesting someone on the case page. A score is the sum of
+# field weight × match quality × idf per request word (plus 2.5 per shared area), so a word
+# most contacts share (idf ≈ 1 at 5,000 contacts) earns a point or two and a rare keyword
+# twenty or more: a word match must reach MIN_WORD_SCORE. Anyone far behind the best (below
+# MIN_SHARE_OF_BEST of its score) is noise next to it, whatever the reason.
+MIN_WORD_SCORE = 5.0
+MIN_SHARE_OF_BEST = 0.35
+# Loads drift as other cases are assigned; a cached list is at most this old.
+SUGGESTIONS_CACHE_SECONDS = 600
+
+
+def has_evidence(suggestion: Suggestion, best: float) -> bool:
+    if suggestion.score < MIN_SHARE_OF_BEST * best:
+        return False
+    return bool(suggestion.areas) or (
+        bool(suggestion.matched) and suggestion.score >= MIN_WORD_SCORE
+    )
+
+
+def case_suggestions_shown(*, case: Case, limit: int = 5) -> list[Suggestion]:
+    """The suggestions the case page shows: only those with real evidence (possibly none).
+
+    Ranking 5,000 contacts takes tens of milliseconds, so the list is cached (Django's cache:
+    Redis when configured) under the case's id and version (every transition bumps it) and the
+    directory index's generation (bumped on every directory change).
+    """
+    generation = cache.get(GENERATION_KEY, 0)
+    key = f"case-suggestions:{case.pk}:{case.version}:{generation}"
+    shown = cache.get(key)
+    if shown is None:
+        ranked = case_suggestions(case=case, limit=limit)
+        best = ranked[0].score if ranked else 0.0
+        shown = [s for s in ranked if has_evidence(s, best)]
+        cache.set(key, shown, SUGGESTIONS_CACHE_SECONDS)
+    return shown
 
 
 # The public area page shows this many example cases per area, newest first.

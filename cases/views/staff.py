@@ -190,7 +190,7 @@ def _render_case(
     can_act = policy.can_act_on_case(request.user, case)
     suggestions = None
     if (case.state == State.RECEIVED or reassign) and policy.can_assign(request.user):
-        suggestions = selectors.case_suggestions(case=case)
+        suggestions = selectors.case_suggestions_shown(case=case)
     return render(
         request,
         "staff/case.html",
