@@ -7,6 +7,8 @@ the page always edits the signed-in user's entry, so nobody can reach another pe
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -51,7 +53,9 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, person: ContactPerson, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["languages"].choices = language_choices(person.language_list)
+        cast(forms.ChoiceField, self.fields["languages"]).choices = language_choices(
+            person.language_list
+        )
 
     @staticmethod
     def initial_for(person: ContactPerson) -> dict:
@@ -76,10 +80,11 @@ class ProfileForm(forms.Form):
 
 
 def _own_entry(request: HttpRequest) -> ContactPerson:
-    try:
-        return ContactPerson.objects.get(user=request.user)
-    except ContactPerson.DoesNotExist:
-        raise Http404(_("Your login is not linked to a contact person.")) from None
+    # The reverse one-to-one raises an AttributeError subclass when the login has no entry.
+    person = getattr(request.user, "contact_person", None)
+    if person is None:
+        raise Http404(_("Your login is not linked to a contact person."))
+    return person
 
 
 @login_required

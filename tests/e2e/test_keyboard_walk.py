@@ -47,6 +47,15 @@ def open_if_folded(page, tag: str) -> None:
         page.keyboard.press("Enter")
 
 
+def shift_tab_until(page, field, *, inside: bool) -> None:
+    """Press Shift+Tab until the focus is inside `field` (or, with inside=False, out of it)."""
+    for _ in range(MAX_TABS):
+        if field.evaluate("el => el === document.activeElement") == inside:
+            return
+        page.keyboard.press("Shift+Tab")
+    raise AssertionError(f"Shift+Tab never got {'into' if inside else 'out of'} the field")
+
+
 def type_date(page, year: str, month: str, day: str) -> None:
     """Type a date into the focused field and check it took. A date picker (type=date) is typed
     segment by segment in the browser's order: year first (sv-SE) or, if that did not give
@@ -67,11 +76,8 @@ def type_date(page, year: str, month: str, day: str) -> None:
             if field.evaluate("el => el.value") == wanted:
                 break
             # Back to the first segment: into the field, out of it before it, and Tab once.
-            focused = "el => el === document.activeElement"
-            while not field.evaluate(focused):
-                page.keyboard.press("Shift+Tab")
-            while field.evaluate(focused):
-                page.keyboard.press("Shift+Tab")
+            shift_tab_until(page, field, inside=True)
+            shift_tab_until(page, field, inside=False)
             page.keyboard.press("Tab")
     assert field.evaluate("el => el.value") == wanted
 
