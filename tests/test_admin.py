@@ -55,7 +55,7 @@ def test_reminder_rule_list_has_six_short_labelled_columns(admin_client):
     assert "<thead>" in html, html[html.find("<main") : html.find("<main") + 3000]
     head = html.split("<thead>")[1].split("</thead>")[0]
     assert head.count('scope="col"') == 7  # the checkbox column and six
-    assert "Efter (arbetsdagar)" in head and "Påminns" in head
+    assert "Efter (dagar)" in head and "Påminns" in head
     form = admin_client.get(reverse("admin:workflows_reminderrule_add")).content.decode()
     assert "Vem som påminns" in form
 

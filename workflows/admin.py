@@ -1,5 +1,6 @@
-"""Reminder rules in the admin: a changelist that fits 1280 px (six short, labelled columns)
-and a form grouped into when, whom and whether."""
+"""Reminder rules in the admin: a changelist that fits 1280 px (six short, labelled columns;
+days are working days, as the form's help texts say) and a form grouped into when, whom and
+whether."""
 
 from __future__ import annotations
 
@@ -32,11 +33,11 @@ class ReminderRuleAdmin(admin.ModelAdmin):
     def state_label(self, rule: ReminderRule) -> str:
         return str(rule.get_state_display()) if rule.state else "–"
 
-    @admin.display(description=_("After (working days)"), ordering="after_working_days")
+    @admin.display(description=_("After (days)"), ordering="after_working_days")
     def after(self, rule: ReminderRule) -> int:
         return rule.after_working_days
 
-    @admin.display(description=_("Repeat (working days)"))
+    @admin.display(description=_("Repeat (days)"))
     def repeat(self, rule: ReminderRule) -> str:
         repeat = str(rule.repeat_every_working_days or _("once"))
         if rule.escalate_after:
