@@ -17,7 +17,6 @@ from django.db.models import (
     CharField,
     Count,
     DateTimeField,
-    Exists,
     ExpressionWrapper,
     F,
     Model,
@@ -35,7 +34,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from cases import policy
-from cases.models import Case, CaseAssignment, CaseEvent, EventKind
+from cases.models import Case, CaseEvent, EventKind
 from cases.services.intake import tracking_token_hash
 from directory import selectors as directory
 from directory.models import Area, CollaborationForm, ContactPerson
@@ -50,9 +49,10 @@ SORTS = {
     "waiting": ("state_changed_at", "id"),
     "reference": ("reference",),
     "-reference": ("-reference",),
-    # The next reminder first; cases with none (final states) last.
-    "due": (F("next_reminder_at").asc(nulls_last=True), "id"),
-    "-due": (F("next_reminder_at").desc(nulls_last=True), "-id"),
+    # The next reminder first; cases with none (final states) last on PostgreSQL, whose
+    # default this is, so the order is read from case_open_due_idx (migration 0006).
+    "due": ("next_reminder_at", "id"),
+    "-due": ("-next_reminder_at", "-id"),
 }
 
 
@@ -116,7 +116,11 @@ def case_list(*, user, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(created_at__lt=_start_of_day(filters.created_before + timedelta(days=1)))
     if filters.q:
         qs = _search(qs, filters.q.strip())
-    return qs.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+    sort = filters.sort if filters.sort in SORTS else "newest"
+    if sort in ("due", "-due") and filters.view == "closed":
+        # Finished cases have no reminders: ordering them by one would sort them all for nothing.
+        sort = "newest"
+    return qs.order_by(*SORTS[sort])
 
 
 def _waiting_q() -> Q:
@@ -159,9 +163,10 @@ def _view_q(view: str, user) -> Q | None:
     contact_id = _own_contact_id(user)
     mine = Q(contact_id=contact_id) if contact_id is not None else Q()
     if view == "new":
-        # Received and never assigned: a case handed back is "unassigned" but not new.
-        assigned = CaseAssignment.objects.filter(case=OuterRef("pk"))
-        return Q(state=State.RECEIVED) & ~Q(Exists(assigned))
+        # Received and never assigned: every step bumps the version, and the only way back
+        # to received is a hand-back, so version 1 says it (a handed-back case is
+        # "unassigned", not new). Read from case_new_idx (migration 0006).
+        return Q(state=State.RECEIVED, version=1)
     if view == "unassigned":
         return open_ & Q(contact__isnull=True)
     if view == "mine":

@@ -95,3 +95,16 @@ def test_numbered_pages_with_a_total_keep_the_filters(client, coordinator, direc
     links = re.findall(r'<li><a href="\?([^"]+)"( aria-current="page")?>(\d)</a></li>', content)
     assert [(n, bool(cur)) for _q, cur, n in links] == [("1", False), ("2", True), ("3", False)]
     assert all("view=new" in q for q, _cur, _n in links)
+
+
+def test_next_due_order_puts_the_earliest_reminder_first(client, coordinator, directory):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=20), tick=False):
+        early = make_case()
+    late = make_case()
+    client.force_login(coordinator)
+
+    content = page(client, sort="due")
+
+    assert 'aria-sort="ascending"' in header(content, "due")
+    assert order(content, [early, late]) == [early.reference, late.reference]
+    assert order(page(client, sort="-due"), [early, late]) == [late.reference, early.reference]
