@@ -29,10 +29,10 @@ def form_list() -> QuerySet[CollaborationForm]:
 # changes a few times a year. So each process keeps the active entries for a while:
 # - a save or delete of a directory entry in this process (the import, the API, the admin:
 #   all save through the ORM) clears it at once, and again when that transaction commits;
-# - other processes see the change within DIRECTORY_CACHE_SECONDS. Until then a submission
-#   there may still accept an entry retired moments ago, or miss a new one: a request then
-#   names an area the coordinators can still handle or reassign, the same as one that
-#   arrived a minute earlier. Nothing is written to the directory through it.
+# - other processes see the change within DIRECTORY_CACHE_SECONDS. Until then their form
+#   may offer or miss an entry; a retired area or form is still refused, by the intake's
+#   insert of the links (it links active entries only), and a municipality retired moments
+#   ago may still be accepted, like a request that arrived a minute earlier.
 # Bulk writes that bypass save() (queryset.update) are seen after the same delay.
 DIRECTORY_CACHE_SECONDS = 60
 

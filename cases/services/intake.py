@@ -12,7 +12,8 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,6 +77,33 @@ def intake_errors(*, values: Mapping[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
+# case_submit's relation -> (link table, its column for the entry, the entry's model).
+LINKS: dict[str, tuple[type[Model], str, type[Area] | type[CollaborationForm]]] = {
+    "areas": (Case.areas.through, "area_id", Area),
+    "forms": (Case.forms.through, "collaborationform_id", CollaborationForm),
+}
+
+
+def _links_insert(*, case: Case, name: str, entries: Sequence[Area | CollaborationForm]) -> bool:
+    """Link a new case to `entries` (each once) in one statement; False, with nothing linked
+    by it, when one of them is no longer active.
+
+    A new case has no links to compare with, so one INSERT ... SELECT does it: no model
+    instances, and the active check happens in the same statement as the write.
+    """
+    through, column, model = LINKS[name]
+    ids = list(dict.fromkeys(entry.pk for entry in entries))
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(through._meta.db_table)} (case_id, {column}) "
+            f"SELECT %s, id FROM {quote(model._meta.db_table)} "
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND active",
+            [case.pk, *ids],
+        )
+        return cursor.rowcount == len(ids)
+
+
 def case_submit(
     *,
     municipality: Municipality,
@@ -99,8 +127,9 @@ def case_submit(
     hash is stored.
 
     1. Check the intake rules; nothing is written when one is broken.
-    2. Insert the case under a temporary reference, its areas and forms (one INSERT each),
-       the "created" event and the receipt (an outbox row, rendered when it is sent).
+    2. Insert the case under a temporary reference, its areas and forms (one INSERT each,
+       which links only entries still active: a retired one refuses the request), the
+       "created" event and the receipt (an outbox row, rendered when it is sent).
     3. Last, allocate the reference and set it: the year's counter row is locked from that
        statement to the commit, so concurrent submissions queue on it for two statements and
        the commit, not for the whole intake.
@@ -143,21 +172,13 @@ def case_submit(
             next_reminder_at=first_reminder_at(state=State.RECEIVED, now=now),
             tracking_token_hash=token_hash,
         )
-        # A new case has no links to compare with: one plain INSERT per relation (each
-        # entry once, whatever the caller passed).
-        if areas:
-            Case.areas.through.objects.bulk_create(
-                [
-                    Case.areas.through(case_id=case.pk, area_id=pk)
-                    for pk in dict.fromkeys(area.pk for area in areas)
-                ]
-            )
-        if forms:
-            Case.forms.through.objects.bulk_create(
-                [
-                    Case.forms.through(case_id=case.pk, collaborationform_id=pk)
-                    for pk in dict.fromkeys(form.pk for form in forms)
-                ]
+        # The entries were checked against the caller's copy of the directory (the form's
+        # is cached for up to a minute); the links are made only to entries still active.
+        if areas and not _links_insert(case=case, name="areas", entries=areas):
+            raise CaseValidationError(fields={"areas": [_("Choose areas from the list.")]})
+        if forms and not _links_insert(case=case, name="forms", entries=forms):
+            raise CaseValidationError(
+                fields={"forms": [_("Choose forms of collaboration from the list.")]}
             )
         CaseEvent.objects.create(
             case=case,

@@ -184,3 +184,26 @@ def test_a_reminder_rule_changed_by_an_administrator_applies_to_the_next_submiss
     second, _token = case_submit(**request_data())
 
     assert second.next_reminder_at > first.next_reminder_at
+
+
+def test_an_area_retired_after_the_caller_resolved_it_is_refused_and_nothing_is_written(
+    directory,
+):
+    # The form resolves areas from a per-process copy of the directory; the insert of the
+    # links is what checks that they are still active.
+    area = Area.objects.get(slug="resursatervinning")
+    Area.objects.filter(pk=area.pk).update(active=False)
+
+    fields = refused(areas=[area])
+
+    assert fields == {"areas": ["Välj områden i listan."]}
+    assert not Case.objects.exists() and not OutboxMessage.objects.exists()
+    assert not ReferenceCounter.objects.exists()
+
+
+def test_a_form_retired_after_the_caller_resolved_it_is_refused(directory):
+    form = CollaborationForm.objects.first()
+    CollaborationForm.objects.filter(pk=form.pk).update(active=False)
+
+    assert set(refused(forms=[form])) == {"forms"}
+    assert not Case.objects.exists()
