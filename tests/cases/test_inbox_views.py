@@ -132,4 +132,3 @@ def test_counts_are_one_query(coordinator, cases, django_assert_num_queries):
     with django_assert_num_queries(1):
         counts = selectors.inbox_view_counts(user=coordinator)
     assert counts == {"new": 1, "unassigned": 2, "waiting": 1, "open": 4, "closed": 1}
-
