@@ -255,8 +255,11 @@ def case_transition_view(request, reference: str, name: str):
     if spec is None:
         raise Http404
     form = StepForm(request.POST, spec=spec)
-    if name in CONFIRM and not form.data.get(f"{name}-confirm"):
-        # Not confirmed: nothing happens; the step opens again with the reason at its top.
+    actor = Actor.staff(request.user)
+    confirmed = name not in CONFIRM or bool(form.data.get(f"{name}-confirm"))
+    # Not confirmed: nothing happens; the step opens again with the reason at its top. (Someone
+    # who may not take the step at all is told so by the service: 403, whatever they ticked.)
+    if not confirmed and policy.can_transition(actor, case, spec):
         form.is_valid()
         return _render_case(request, case, forms={name: form}, status=400)
     data = {f.name: form.data.get(f"{spec.name}-{f.name}", "") for f in spec.inputs}
@@ -266,7 +269,7 @@ def case_transition_view(request, reference: str, name: str):
         lambda: case_transition(
             case=case,
             name=name,
-            actor=Actor.staff(request.user),
+            actor=actor,
             data=data,
             expected_version=_version(form.data.get(f"{spec.name}-version", "")),
         ),

@@ -77,6 +77,17 @@ def test_decline_without_confirmation_changes_nothing_and_reopens_that_step(
     assert Case.objects.get(pk=case.pk).state == "received"
 
 
+def test_registrar_gets_403_for_decline_whether_or_not_confirmed(client, registrar, directory):
+    case = make_case()
+    client.force_login(registrar)
+    url = reverse("staff-case-transition", args=[case.reference, "decline"])
+    data = {"decline-version": case.version, "decline-reason": "Nej."}
+
+    assert client.post(url, data).status_code == 403
+    assert client.post(url, {**data, "decline-confirm": "on"}).status_code == 403
+    assert Case.objects.get(pk=case.pk).state == "received"
+
+
 def test_decline_with_confirmation_declines(client, coordinator, directory):
     case = make_case()
     client.force_login(coordinator)
