@@ -113,7 +113,10 @@ def test_inbox_shows_selection_boxes_labelled_by_reference(client, coordinator, 
     content = client.get("/staff/").content.decode()
 
     assert f'name="case" value="{case.reference}"' in content
-    assert f'aria-labelledby="sel-{case.pk} ref-{case.pk}"' in content
+    assert (
+        f'<label for="sel-{case.pk}" class="visually-hidden">Välj {case.reference}</label>'
+        in content
+    )
     assert "Tilldela valda" in content and "Exportera valda (CSV)" in content
 
 
