@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -220,3 +222,17 @@ def test_a_new_assignment_needs_a_new_acceptance(
     client.force_login(contact_user_a)
 
     assert step_ids(page(client, case))[0] == "accept"
+
+
+def test_assigned_contacts_case_page_stays_within_ten_queries(
+    client, coordinator, contact_a, contact_user_a
+):
+    case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
+    client.force_login(contact_user_a)
+    page(client, case)  # session and content types warm
+
+    with CaptureQueriesContext(connection) as ctx:
+        content = page(client, case)
+
+    assert step_ids(content)[0] == "accept"
+    assert len(ctx.captured_queries) <= 10, [q["sql"][:120] for q in ctx.captured_queries]
