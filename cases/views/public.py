@@ -20,9 +20,8 @@ from cases import selectors
 from cases.actors import Actor
 from cases.errors import CaseError, CaseValidationError
 from cases.forms import RequestForm, WithdrawForm
-from cases.services import case_submit, case_transition
+from cases.services import case_submit, case_transition, tracking_links_resend
 from cases.services.intake import intake_errors
-from cases.services.tracking import tracking_links_resend
 from directory import selectors as directory
 from workflows.definition import STATE_HELP, transitions_from
 from workflows.models import State
