@@ -168,9 +168,20 @@ else:
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Samverka <samverka@hb.example>")
 
-# --- Celery ---------------------------------------------------------------------------------
+# --- Celery and the cache -------------------------------------------------------------------
 # Without REDIS_URL the broker is kombu's filesystem transport: no server needed.
 REDIS_URL = env.str("REDIS_URL", default="")
+# One cache for every process (suggestions, the directory index generation, rate limits):
+# Redis when configured, else each process's memory (the embedded default runs one web process).
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ForgivingRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
