@@ -28,9 +28,10 @@ def language_choices(current: list[str] | None = None) -> list[tuple[str, str]]:
 
 
 def language_name(code: str) -> str:
-    """The language's own name ("Svenska", "العربيّة"); the code when Django does not know it."""
+    """The language's name in the interface's language ("Arabiska" in Swedish: a name in its
+    own script would need its own lang attribute); the code when Django does not know it."""
     try:
-        return str(get_language_info(code)["name_local"]).capitalize()
+        return str(get_language_info(code)["name_translated"]).capitalize()
     except KeyError:
         return code
 

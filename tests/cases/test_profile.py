@@ -36,6 +36,7 @@ def test_contact_person_sees_their_own_entry_as_lists(client, contact_a, contact
     assert form.initial["keywords"] == "\n".join(contact_a.keyword_list)
     assert set(form.initial["languages"]) == set(contact_a.language_list)
     assert ("sv", "Svenska") in form.fields["languages"].choices
+    assert ("ar", "Arabiska") in form.fields["languages"].choices  # in Swedish, as the page
 
 
 def test_saving_the_profile_stores_keywords_and_languages_as_the_import_does(
