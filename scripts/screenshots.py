@@ -28,7 +28,8 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "docs" / "screenshots"
+# SCREENSHOTS_DIR: elsewhere than the committed pictures (the test of this script uses it).
+OUT = Path(os.environ.get("SCREENSHOTS_DIR") or ROOT / "docs" / "screenshots")
 WIDTHS = (1280, 390)
 HEIGHT = 900
 DEMO_PASSWORD = "samverka-demo"  # cases/management/commands/seed_demo.py
@@ -72,7 +73,7 @@ def wait_until_up(url: str, server: subprocess.Popen) -> None:
 def shoot(page: Page, name: str, width: int) -> None:
     path = OUT / f"{name}-{width}.png"
     page.screenshot(path=str(path), full_page=True)
-    print(f"  {path.relative_to(ROOT)}")
+    print(f"  {path}")
 
 
 def take(base: str, browser_path: str) -> None:
@@ -137,9 +138,16 @@ def main() -> int:
         env = {
             key: value
             for key, value in os.environ.items()
-            if key not in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SITE_URL")
+            if key not in ("DATABASE_URL", "REDIS_URL", "CACHE_URL", "EMAIL_URL", "SITE_URL")
         }
-        env.update({"DEBUG": "1", "VAR_DIR": var, "LOG_LEVEL": "WARNING"})
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "DEBUG": "1",
+                "VAR_DIR": var,
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "--verbosity=0"], cwd=ROOT, env=env, check=True)
         subprocess.run(
@@ -156,7 +164,7 @@ def main() -> int:
         )
         try:
             wait_until_up(f"{base}/", server)
-            print(f"Screenshots of {base} into {OUT.relative_to(ROOT)}/:")
+            print(f"Screenshots of {base} into {OUT}/:")
             take(base, browser_path)
         finally:
             server.terminate()
