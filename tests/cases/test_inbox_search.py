@@ -35,9 +35,8 @@ def found(client, q: str, cases: dict) -> set[str]:
     ],
 )
 def test_search_finds_other_forms_of_a_swedish_word_on_postgresql(
-    client, coordinator, nurses, q, expected
+    postgres, client, coordinator, nurses, q, expected
 ):
-    assert connection.vendor == "postgresql"
     client.force_login(coordinator)
 
     assert found(client, q, nurses) == expected
