@@ -166,15 +166,17 @@ class RequestForm(forms.Form):
 
 
 def _contact_field(field: FieldSpec, label: StrOrPromise) -> forms.Field:
-    choices = directory.contact_choices()
-    if choices is None:  # too many people for a list: the email, or a suggestion's button
-        return forms.EmailField(
-            label=_("Contact person's email"),
-            required=field.required,
-            help_text=_("Pick one of the suggestions, or type the email from the directory."),
-        )
-    return forms.ChoiceField(
-        label=label, choices=[("", _("Choose contact person")), *choices], required=field.required
+    # A search field that offers the directory as the page's <datalist id="contact-options">
+    # (when it is small enough for a list); a name or an email typed without it is resolved
+    # by the transition service. No 300-option dropdown, and it works without JavaScript.
+    return forms.CharField(
+        label=label,
+        required=field.required,
+        max_length=254,
+        help_text=_("Name or email"),
+        widget=forms.TextInput(
+            attrs={"type": "search", "list": "contact-options", "autocomplete": "off"}
+        ),
     )
 
 

@@ -93,6 +93,22 @@ for _model in (Municipality, Area, CollaborationForm):
 CONTACT_CHOICE_LIMIT = 300
 
 
+def contact_resolve(text: str) -> str:
+    """The picker's text as an email: an email as typed, else the one active contact whose
+    name or "name, title" label starts the text (without JavaScript a datalist label is not
+    sent, only what was typed); unresolved text is kept, and then matches nothing."""
+    text = text.strip()[:200]
+    if not text or "@" in text:
+        return text
+    name = text.split(",")[0].strip()
+    matches = list(contact_list().filter(name__iexact=name).values_list("email", flat=True)[:2])
+    if len(matches) != 1:
+        matches = list(
+            contact_list().filter(name__icontains=name).values_list("email", flat=True)[:2]
+        )
+    return matches[0] if len(matches) == 1 else text
+
+
 def contact_choices() -> list[tuple[str, str]] | None:
     """(email, label) of every active contact, or None when there are too many for a list."""
     rows = list(

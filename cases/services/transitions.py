@@ -18,6 +18,7 @@ from cases.actors import Actor
 from cases.errors import ActionForbidden, CaseConflict, CaseValidationError, TransitionNotAllowed
 from cases.models import Case, CaseAssignment, CaseEvent, EventKind
 from cases.services.reminders import reminder_reset
+from directory import selectors as directory
 from directory.models import ContactPerson
 from workflows.definition import TransitionSpec, transitions
 from workflows.fields import FieldSpec, Kind
@@ -50,7 +51,8 @@ def _clean_date(field: FieldSpec, value: Any) -> dt.date:
 def _clean_contact(field: FieldSpec, value: Any) -> ContactPerson:
     if isinstance(value, ContactPerson) and value.active:
         return value
-    person = ContactPerson.objects.filter(email__iexact=str(value).strip(), active=True).first()
+    email = directory.contact_resolve(str(value))  # an email, or a name from the picker
+    person = ContactPerson.objects.filter(email__iexact=email, active=True).first()
     if person is None:
         raise ValueError(_("Choose an active contact person from the directory."))
     return person

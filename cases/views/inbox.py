@@ -49,26 +49,6 @@ SORT_COLUMNS = {
 BULK_LIMIT = 100
 
 
-def _resolve_contact(text: str) -> str:
-    """The picker's text as an email: an email as typed, else the one active contact whose
-    name or "name, title" label starts the text (without JavaScript a datalist label is not
-    sent, only what was typed); unresolved text is kept, and then matches nothing."""
-    text = text.strip()[:200]
-    if not text or "@" in text:
-        return text
-    name = text.split(",")[0].strip()
-    matches = list(
-        directory.contact_list().filter(name__iexact=name).values_list("email", flat=True)[:2]
-    )
-    if len(matches) != 1:
-        matches = list(
-            directory.contact_list()
-            .filter(name__icontains=name)
-            .values_list("email", flat=True)[:2]
-        )
-    return matches[0] if len(matches) == 1 else text
-
-
 def _filters(get: QueryDict, user) -> selectors.CaseFilters:
     view = get.get("view", "")
     views = selectors.inbox_views(user)
@@ -81,7 +61,7 @@ def _filters(get: QueryDict, user) -> selectors.CaseFilters:
         state=get.get("state", ""),
         municipality=get.get("municipality", ""),
         area=get.get("area", ""),
-        contact=_resolve_contact(get.get("contact", "")),
+        contact=directory.contact_resolve(get.get("contact", "")),
         waiting=True if get.get("waiting") == "1" else None,
         q=get.get("q", "")[:200],
         sort=get.get("sort", "newest") if get.get("sort") in selectors.SORTS else "newest",
@@ -216,7 +196,7 @@ def inbox_bulk(request):
     if not references:
         messages.error(request, gettext("Select at least one case."))
         return redirect(reverse("staff-home") + back)
-    contact = _resolve_contact(request.POST.get("contact", ""))
+    contact = directory.contact_resolve(request.POST.get("contact", ""))
     if not contact:
         messages.error(request, gettext("Choose a contact person to assign."))
         return redirect(reverse("staff-home") + back)

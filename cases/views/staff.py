@@ -29,6 +29,7 @@ from cases.errors import CaseError, CaseValidationError
 from cases.forms import DatePlanForm, NoteForm, TransitionForm
 from cases.models import Case
 from cases.services import case_accept, case_date_plan, case_note_add, case_transition
+from directory import selectors as directory
 from workflows.definition import transitions, transitions_from
 from workflows.models import OPEN_STATES, State
 
@@ -206,6 +207,10 @@ def _render_case(
             "note_form": forms.get("note") or NoteForm(),
             "date_form": forms.get("date") or DatePlanForm(initial={"date": case.planned_date}),
             "suggestions": suggestions,
+            # The assign step's picker lists the directory when it is small enough.
+            "contact_options": directory.contact_choices()
+            if any(step.name == "assign_contact" for step in steps)
+            else None,
         },
         status=status,
     )

@@ -236,3 +236,21 @@ def test_assigned_contacts_case_page_stays_within_ten_queries(
 
     assert step_ids(content)[0] == "accept"
     assert len(ctx.captured_queries) <= 10, [q["sql"][:120] for q in ctx.captured_queries]
+
+
+def test_assign_picker_offers_the_directory_and_takes_a_typed_name(client, coordinator, contact_a):
+    case = make_case()
+    client.force_login(coordinator)
+
+    content = page(client, case)
+    assert 'list="contact-options"' in content
+    assert f'<option value="{contact_a.email}">{contact_a.name}' in content
+    assert "<select" not in content.split('id="step-assign_contact"')[1].split("</details>")[0]
+
+    response = client.post(
+        reverse("staff-case-transition", args=[case.reference, "assign_contact"]),
+        {"assign_contact-version": case.version, "assign_contact-contact": contact_a.name},
+    )
+
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).contact == contact_a
