@@ -131,3 +131,19 @@ def fill_request_form(
     )
     page.locator("input[name=areas][value=resursatervinning]").check()
     page.get_by_label(label["consent"]).check()
+
+
+# The case page's assign step: the form posting assign_contact with a contact field a person
+# fills in (a list or a search field), not a suggestion's one-button form with a hidden field.
+ASSIGN_FORM = (
+    "form[action*='/transitions/assign_contact/']:has([name$='contact']:not([type=hidden]))"
+)
+
+
+def choose_contact(page, email: str) -> None:
+    """Put `email` in the assign step's contact field, whichever kind of field it is."""
+    field = page.locator(ASSIGN_FORM).locator("[name$='contact']:not([type=hidden])")
+    if field.evaluate("el => el.tagName") == "SELECT":
+        field.select_option(value=email)
+    else:
+        field.fill(email)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import fill_request_form, login
+from tests.e2e.conftest import ASSIGN_FORM, choose_contact, fill_request_form, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,17 +100,11 @@ def visit_every_page(page, base: str, *, coordinator, contact):
     yield "staff inbox"
     page.goto(f"{base}/staff/cases/{reference}/")
     yield "staff case page"
-    page.locator(
-        "form[action*='/transitions/assign_contact/']:has(select) button[type=submit]"
-    ).click()
+    page.locator(f"{ASSIGN_FORM} button[type=submit]").click()
     page.wait_for_selector("#error-summary")
     yield "staff case page with errors"
-    page.locator("form[action*='/transitions/assign_contact/']:has(select) select").select_option(
-        value=contact.email
-    )
-    page.locator(
-        "form[action*='/transitions/assign_contact/']:has(select) button[type=submit]"
-    ).click()
+    choose_contact(page, contact.email)
+    page.locator(f"{ASSIGN_FORM} button[type=submit]").click()
     page.wait_for_selector(".messages")
     yield "staff case page after a step"
     page.goto(tracking_url)

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import fill_request_form, login
+from tests.e2e.conftest import ASSIGN_FORM, choose_contact, fill_request_form, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,9 +44,8 @@ def test_request_is_submitted_assigned_followed_and_withdrawn(
     expect(staff.get_by_role("heading", level=1)).to_have_text("Inkorg")
     staff.get_by_role("link", name=reference).click()
     expect(staff.get_by_test_id("state")).to_have_text("Inkommen")
-    assign = staff.locator("form[action*='/transitions/assign_contact/']:has(select)")
-    assign.get_by_label("Kontaktperson").select_option(value=contact_a.email)
-    assign.get_by_role("button", name="Tilldela kontaktperson").click()
+    choose_contact(staff, contact_a.email)
+    staff.locator(ASSIGN_FORM).get_by_role("button", name="Tilldela kontaktperson").click()
     expect(staff.get_by_test_id("state")).to_have_text("Kontaktperson tilldelad")
     expect(staff.get_by_test_id("contact")).to_have_text(contact_a.name)
 
