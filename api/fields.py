@@ -20,11 +20,17 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class StrictCharField(serializers.CharField):
-    """Strings only: DRF's CharField turns 12 into "12", which the schema does not promise."""
+    """Strings only: DRF's CharField turns 12 into "12", which the schema does not promise.
+
+    The length is checked as sent, before DRF trims whitespace: the schema's maxLength is about
+    the value in the request, so 300 spaces around a short name are refused, not accepted.
+    """
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length, length=len(data))
         return super().to_internal_value(data)
 
 

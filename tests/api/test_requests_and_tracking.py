@@ -85,3 +85,12 @@ def test_withdraw_then_withdraw_again_is_a_409(world, anon):
     second = anon.post(url, {}, "json")
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "transition_not_allowed"
+
+
+def test_a_value_longer_than_the_schema_allows_is_refused_even_if_mostly_spaces(world, anon):
+    data = SUBMISSION | {"requester_name": "Eva Ek" + " " * 300}
+
+    response = anon.post("/api/v1/requests/", data, "json")
+
+    assert response.status_code == 400
+    assert "requester_name" in response.json()["error"]["fields"]
