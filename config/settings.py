@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "cases",
+    "privacy",
 ]
 
 MIDDLEWARE = [
