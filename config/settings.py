@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "cases",
+    "privacy",
 ]
 
 MIDDLEWARE = [
