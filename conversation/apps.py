@@ -6,5 +6,13 @@ class ConversationConfig(AppConfig):
     verbose_name = "Konversation"
 
     def ready(self) -> None:
-        # Completes the lazily rendered message emails (notifications.services.register_context).
-        from conversation import notify  # noqa: F401
+        from conversation import services
+        from privacy import registry
+
+        # Retention and a requester's erasure or export reach the messages and files here.
+        registry.register(
+            "conversation",
+            eraser=services.case_conversation_erase,
+            exporter=services.requester_conversation_export,
+            attachments=services.requester_attachments,
+        )

@@ -340,3 +340,37 @@ def case_conversation_erase(case_ids: Iterable[int]) -> int:
 
     transaction.on_commit(delete_files)
     return changed
+
+
+def requester_conversation_export(email: str) -> dict:
+    """Everything the conversation holds about one requester address (privacy export)."""
+    messages = (
+        Message.objects.filter(case__requester_email__iexact=email.strip())
+        .select_related("case")
+        .prefetch_related("attachments")
+        .order_by("case_id", "created_at", "id")
+    )
+    return {
+        "messages": [
+            {
+                "case": message.case.reference,
+                "direction": message.direction,
+                "channel": message.channel,
+                "created_at": message.created_at.isoformat(),
+                "body": message.body,
+                "sender_email": message.sender_email,
+                "files": [a.filename for a in message.attachments.all()],
+            }
+            for message in messages
+        ]
+    }
+
+
+def requester_attachments(email: str) -> Iterable[tuple[str, bytes]]:
+    """The files of one requester's cases, for the privacy export's zip."""
+    attachments = Attachment.objects.filter(
+        message__case__requester_email__iexact=email.strip()
+    ).order_by("id")
+    for attachment in attachments:
+        with default_storage.open(attachment.file.name or "") as handle:
+            yield attachment.filename, handle.read()

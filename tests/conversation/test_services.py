@@ -204,3 +204,19 @@ def test_a_withdrawn_case_refuses_tracking_page_replies(directory, coordinator):
     case = case_transition(case=case, name="withdraw", actor=Actor.requester(), data={})
     with pytest.raises(CaseEnded):
         requester_message_add(case=case, body="Hej", channel=Channel.WEB)
+
+
+def test_retention_finds_the_conversation_in_the_privacy_registry(assigned_case, contact_user_a):
+    from privacy import registry
+
+    (holder,) = [h for h in registry.holders() if h.name == "conversation"]
+    requester_message_add(
+        case=assigned_case,
+        body="Bifogar kartan",
+        files=[upload("karta.png", png_bytes())],
+        channel=Channel.WEB,
+    )
+    exported = holder.exporter("Eva.Ek@boras.example")
+    assert exported["messages"][0]["body"] == "Bifogar kartan"
+    assert list(holder.attachments("eva.ek@boras.example")) == [("karta.png", png_bytes())]
+    assert holder.eraser([assigned_case.pk]) == 1
