@@ -40,7 +40,7 @@ class StaffMessageForm(forms.Form):
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    files = FilesField(label=_("Files"))
+    files = FilesField(label=_("Files"))  # type: ignore[assignment]  # a field, not BaseForm.files
 
 
 class ReplyForm(forms.Form):
@@ -51,4 +51,4 @@ class ReplyForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    files = FilesField(label=_("Files (optional)"))
+    files = FilesField(label=_("Files (optional)"))  # type: ignore[assignment]
