@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts.models import Role, User
+from accounts.models import Notify, Role, User
 
 
 @transaction.atomic
@@ -25,4 +25,20 @@ def staff_user_create(
     elif not user.has_usable_password():
         user.set_unusable_password()
     user.save()
+    return user
+
+
+NOTIFY_FIELDS = ("notify_reply", "notify_withdrawn", "notify_new_request")
+
+
+def user_notifications_save(*, user: User, choices: dict[str, str]) -> User:
+    """Save how `user` hears of replies, withdrawals and new requests (Notify values)."""
+    changed = []
+    for field, value in choices.items():
+        if field not in NOTIFY_FIELDS or value not in Notify.values:
+            raise ValueError(f"Bad notification choice {field}={value!r}")
+        setattr(user, field, value)
+        changed.append(field)
+    if changed:
+        user.save(update_fields=changed)
     return user
