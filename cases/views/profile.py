@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Notify
+from accounts.models import Notify, User
 from accounts.services import user_notifications_save
 from directory import selectors
 from directory.forms import KeywordsField, keywords_as_lines, keywords_from_lines, language_choices
@@ -116,7 +116,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "notify-submit" in request.POST:
         notify_form = NotifyForm(request.POST, user=request.user)
         if notify_form.is_valid():
-            user_notifications_save(user=request.user, choices=notify_form.cleaned_data)
+            user_notifications_save(user=cast(User, request.user), choices=notify_form.cleaned_data)
             messages.success(request, _("Your notification choices are saved."))
             return redirect("staff-profile")
         return render(
