@@ -51,3 +51,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# The administrators' second factor is on in production (ADMIN_TOTP_REQUIRED); the tests of
+# other features sign administrators in with force_login and test what comes after. The tests of
+# the second factor (tests/signin/) switch it on.
+ADMIN_TOTP_REQUIRED = False
