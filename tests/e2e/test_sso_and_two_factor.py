@@ -116,4 +116,6 @@ def test_an_administrator_sets_up_two_factor_on_the_first_sign_in(
     page.get_by_role("link", name="Fortsätt").click()
     page.wait_for_url(f"{live_server.url}/staff/**")
     page.goto(f"{live_server.url}/admin/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Katalog, användare och påminnelseregler")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Katalog, användare och påminnelseregler"
+    )
