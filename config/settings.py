@@ -38,6 +38,12 @@ ALLOWED_HOSTS = _env("ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost", "test
 # `make run` sets it to http://<RUN_ADDRESS> when unset; the default is runserver's own address.
 SITE_URL = _env("SITE_URL", env.url, "http://127.0.0.1:8000").geturl().rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
+# Reverse proxies in front of the application whose X-Forwarded-For entries are trusted (each
+# appends its peer's address): 0 = reached directly, the client is REMOTE_ADDR. Everything that
+# counts per client (rate limits, lockout) uses config.client_ip.client_ip.
+TRUSTED_PROXY_COUNT = _env("TRUSTED_PROXY_COUNT", env.int, 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("Environment variable TRUSTED_PROXY_COUNT must be 0 or more.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -57,7 +63,11 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "cases",
+<<<<<<< HEAD
     "inbound",
+=======
+    "privacy",
+>>>>>>> main
 ]
 
 MIDDLEWARE = [
