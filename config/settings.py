@@ -63,11 +63,8 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "cases",
-<<<<<<< HEAD
-    "inbound",
-=======
     "privacy",
->>>>>>> main
+    "inbound",
 ]
 
 MIDDLEWARE = [
