@@ -85,9 +85,7 @@ def threads_in(text: str) -> list[str]:
 def address_refusal(address: ReplyAddress) -> Reason:
     """Why a reply to this address is not taken in (Reason.NONE when it is)."""
     case = address.case
-    if address.revoked_at is not None:
-        return Reason.REVOKED
-    if case_anonymised(case):
+    if address.revoked_at is not None or getattr(case, "anonymised_at", None) is not None:
         return Reason.ANONYMISED
     if case.state in FINAL_STATES:
         expiry = case.state_changed_at + timedelta(days=settings.INBOUND_REPLY_EXPIRY_DAYS)
@@ -97,13 +95,8 @@ def address_refusal(address: ReplyAddress) -> Reason:
 
 
 def case_anonymised(case: Case) -> bool:
-    # Retention anonymisation (issue 13) is not built yet; a case whose requester address was
-    # erased is treated as anonymised.
-    return not case.requester_email or bool(getattr(case, "anonymised_at", None))
-
-
-def reply_address_revoke(*, case: Case) -> None:
-    """Stop the case's reply address (e.g. when the case is anonymised)."""
-    ReplyAddress.objects.filter(case=case, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    """Anonymisation (privacy) marks the case and, through inbound.erasure, revokes its reply
+    address."""
+    if getattr(case, "anonymised_at", None) is not None:  # the privacy app's marker
+        return True
+    return ReplyAddress.objects.filter(case=case, revoked_at__isnull=False).exists()

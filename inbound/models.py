@@ -24,7 +24,7 @@ class ReplyAddress(models.Model):
     token = models.CharField(max_length=40, unique=True)
     thread = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Set when the address must stop working (e.g. the case was anonymised).
+    # Set when the case is anonymised: the address stops working.
     revoked_at = models.DateTimeField(null=True, blank=True)
 
 
@@ -46,7 +46,6 @@ class Reason(models.TextChoices):
     NONE = "", _("–")
     NO_ADDRESS = "no_address", _("Not addressed to a case's reply address")
     UNKNOWN = "unknown", _("Unknown reply address")
-    REVOKED = "revoked", _("The reply address was revoked")
     EXPIRED = "expired", _("The reply address expired: the case ended long ago")
     ANONYMISED = "anonymised", _("The case was anonymised")
     REFUSED = "refused", _("The case did not accept the reply")

@@ -24,8 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -95,47 +94,25 @@ def _decide(parsed: ParsedMail) -> _Decision:
     return _match(parsed)
 
 
-def _files_checked(files: Sequence[MailFile], language: str) -> tuple[list, list[str]]:
-    """The files the case accepts (as uploads) and one line per refused file, in `language`."""
-    accepted, refused = [], []
-    for file in files:
-        upload = SimpleUploadedFile(file.name, file.data, file.content_type)
-        try:
-            port.file_check(upload)
-        except ValidationError as exc:
-            with translation.override(language):
-                reason = " ".join(str(m) for m in exc.messages)
-                refused.append(
-                    gettext("The attachment “%(name)s” was not accepted: %(reason)s")
-                    % {"name": file.name, "reason": reason}
-                )
-            continue
-        upload.seek(0)
-        accepted.append(upload)
-    return accepted, refused
-
-
 def _import(mail: InboundMail, case: Case, files: Sequence[MailFile]) -> None:
     """Add the reply to `case` and record it on `mail` (outcome, message, refused files).
 
-    A refused attachment does not stop the text: it is named at the end of the message, for
-    staff and the requester to see, and the sender is not answered (no mail loops)."""
-    accepted, refused = _files_checked(files, case.language)
-    body = mail.body
-    if refused:
-        body = (body + "\n\n" if body else "") + "\n".join(f"[{line}]" for line in refused)
+    A refused attachment (too large, a type not allowed) does not stop the text: the message
+    records the file and the reason for staff to see, and the sender is not answered (an
+    answer to an automatic sender could loop)."""
     flagged = mail.sender.lower() != case.requester_email.strip().lower()
-    message_pk = port.reply_add(
+    added = port.reply_add(
         case=case,
-        body=body,
-        files=accepted,
+        body=mail.body,
+        files=[SimpleUploadedFile(f.name, f.data, f.content_type) for f in files],
         sender_email=mail.sender,
         flagged=flagged,
         email_message_id=mail.message_id,
     )
-    mail.message_pk, mail.case, mail.flagged = message_pk, case, flagged
+    mail.message_pk, mail.case, mail.flagged = added.message_pk, case, flagged
+    refused = [f"refused file {r.get('name', '')}: {r.get('reason', '')}" for r in added.refused]
     if refused:
-        mail.note = "\n".join(filter(None, [mail.note, *refused]))
+        mail.note = "\n".join(filter(None, [mail.note, *refused]))[:5000]
 
 
 def _raw_save(raw: bytes) -> str:
