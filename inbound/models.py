@@ -43,7 +43,7 @@ class Outcome(models.TextChoices):
 class Reason(models.TextChoices):
     """Why a message went to the unmatched queue."""
 
-    NONE = "", _("–")
+    NONE = "", _("(none)")
     NO_ADDRESS = "no_address", _("Not addressed to a case's reply address")
     UNKNOWN = "unknown", _("Unknown reply address")
     EXPIRED = "expired", _("The reply address expired: the case ended long ago")
