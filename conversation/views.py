@@ -1,0 +1,1 @@
+"""Attachment downloads (staff and tracking-token holders); see conversation.urls."""
