@@ -57,9 +57,10 @@ class Imap:
         try:
             for folder in ("INBOX", "Processed"):
                 session.create(folder)
-                session.select(folder)
-                session.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
-                session.expunge()
+                status, data = session.select(folder)
+                if status == "OK" and int(data[0]):
+                    session.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
+                    session.expunge()
         finally:
             session.logout()
 
