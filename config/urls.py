@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("inbound.urls")),
     path("", include("directory.urls")),
     path("", include("workflows.urls")),
+    path("", include("conversation.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -85,3 +85,26 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ReplyTemplate(models.Model):
+    """A named answer to a common question, kept by coordinators (admin). `{name}` and
+    `{reference}` are replaced by the requester's name and the case reference."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    body = models.TextField(
+        _("text"), help_text=_("{name} becomes the requester's name, {reference} the reference.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def fill(self, *, name: str, reference: str) -> str:
+        # Plain replacement, not str.format: a stray brace in a template is just text.
+        return self.body.replace("{name}", name).replace("{reference}", reference)
