@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("directory.urls")),
     path("", include("workflows.urls")),
+    path("", include("conversation.urls")),
     path("", include("cases.urls")),
 ]
 
