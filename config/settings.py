@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cases",
     "conversation",
     "privacy",
+    "inbound",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +269,38 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-scan": {"task": "cases.tasks.send_due_reminders", "schedule": 60.0},
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
 }
+# --- Inbound email (README, "Email replies") --------------------------------------------------
+# INBOUND_IMAP_URL unset: inbound mail is off (no fetch task, no Reply-To on emails).
+INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
+if INBOUND_IMAP_URL and not re.match(r"imaps?://[^/@]+@[^/]+", INBOUND_IMAP_URL):
+    raise ImproperlyConfigured(
+        "Environment variable INBOUND_IMAP_URL has a bad value "
+        "(expected imaps://user:password@host:993/INBOX or imap://...)"
+    )
+INBOUND_PROCESSED_FOLDER = env.str("INBOUND_PROCESSED_FOLDER", default="Processed")
+# Reply addresses are <INBOUND_REPLY_PREFIX>+<token>@<INBOUND_REPLY_DOMAIN>; the domain defaults
+# to DEFAULT_FROM_EMAIL's.
+INBOUND_REPLY_PREFIX = env.str("INBOUND_REPLY_PREFIX", default="svar")
+if not re.fullmatch(r"[A-Za-z0-9._-]+", INBOUND_REPLY_PREFIX):
+    raise ImproperlyConfigured(
+        "Environment variable INBOUND_REPLY_PREFIX has a bad value: letters, digits, . _ - only"
+    )
+INBOUND_REPLY_DOMAIN = env.str(
+    "INBOUND_REPLY_DOMAIN",
+    default=DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "samverka.local",
+)
+# A case's reply address stops working this many days after the case ended (closed, declined,
+# withdrawn); a reply after that goes to the unmatched queue.
+INBOUND_REPLY_EXPIRY_DAYS = _env("INBOUND_REPLY_EXPIRY_DAYS", env.int, 180)
+INBOUND_FETCH_SECONDS = _env("INBOUND_FETCH_SECONDS", env.float, 60.0)
+# Messages handled per fetch (the rest wait for the next tick) and the IMAP socket timeout.
+INBOUND_BATCH_SIZE = _env("INBOUND_BATCH_SIZE", env.int, 500)
+INBOUND_IMAP_TIMEOUT = _env("INBOUND_IMAP_TIMEOUT", env.float, 30.0)
+if INBOUND_IMAP_URL:
+    CELERY_BEAT_SCHEDULE["inbound-fetch"] = {
+        "task": "inbound.tasks.fetch_mail",
+        "schedule": INBOUND_FETCH_SECONDS,
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic tasks have a queue of their own, so a backlog of deliveries never delays the
 # reminder scan, the sweep or their tick (which /healthz reads). Every worker consumes both
@@ -279,6 +312,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.outbox_sweep": {"queue": "periodic"},
     "cases.tasks.send_due_reminders": {"queue": "periodic"},
     "cases.tasks.send_digests": {"queue": "periodic"},
+    "inbound.tasks.fetch_mail": {"queue": "periodic"},
 }
 
 # Outbox delivery (README, "Reminders and notifications"): the first back-off and its cap; how
