@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "directory",
     "workflows",
     "notifications",
+    "audit",
     "cases",
     "privacy",
 ]
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -222,6 +224,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 30.0},
     "reminder-scan": {"task": "cases.tasks.send_due_reminders", "schedule": 60.0},
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
+    "retention": {"task": "privacy.tasks.apply_retention", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic tasks have a queue of their own, so a backlog of deliveries never delays the
@@ -234,6 +237,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.outbox_sweep": {"queue": "periodic"},
     "cases.tasks.send_due_reminders": {"queue": "periodic"},
     "cases.tasks.send_digests": {"queue": "periodic"},
+    "privacy.tasks.apply_retention": {"queue": "periodic"},
 }
 
 # Outbox delivery (README, "Reminders and notifications"): the first back-off and its cap; how
@@ -323,3 +327,27 @@ OFFICE_HOURS_END = _env("OFFICE_HOURS_END", env.int, 17)
 if not 0 <= OFFICE_HOURS_START < OFFICE_HOURS_END <= 24:
     raise ImproperlyConfigured("OFFICE_HOURS_START must be before OFFICE_HOURS_END (0-24).")
 REMINDER_BATCH_SIZE = _env("REMINDER_BATCH_SIZE", env.int, 500)
+
+# --- Data protection (docs/privacy.md) ------------------------------------------------------
+# Requesters' personal data is anonymised this many months after a case ended (closed,
+# declined, withdrawn); RETENTION_MONTHS_BY_STATE overrides it per outcome, e.g.
+# "closed=36,declined=12,withdrawn=12". The hourly job (privacy.tasks.apply_retention) does it.
+RETENTION_MONTHS = _env("RETENTION_MONTHS", env.int, 24)
+if RETENTION_MONTHS < 1:
+    raise ImproperlyConfigured("Environment variable RETENTION_MONTHS must be at least 1.")
+RETENTION_MONTHS_BY_STATE = _env("RETENTION_MONTHS_BY_STATE", env.dict, {})
+for _state, _months in list(RETENTION_MONTHS_BY_STATE.items()):
+    if (
+        _state not in ("closed", "declined", "withdrawn")
+        or not str(_months).isdigit()
+        or not int(_months)
+    ):
+        raise ImproperlyConfigured(
+            "Environment variable RETENTION_MONTHS_BY_STATE has a bad value: "
+            f"{_state}={_months} (expected closed|declined|withdrawn=<months, at least 1>)"
+        )
+    RETENTION_MONTHS_BY_STATE[_state] = int(_months)
+# Audit entries older than this are removed by the same job.
+AUDIT_RETENTION_DAYS = _env("AUDIT_RETENTION_DAYS", env.int, 730)
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("Environment variable AUDIT_RETENTION_DAYS must be at least 1.")

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from audit.models import Action
+from audit.services import audit_record
 from cases import policy, selectors
 from cases.actors import Actor
 from cases.errors import CaseError, CaseValidationError
@@ -218,7 +220,12 @@ def _render_case(
 
 @login_required
 def case_detail(request, reference: str):
-    return _render_case(request, _case_or_404(request.user, reference))
+    case = _case_or_404(request.user, reference)
+    # One INSERT: the case page is benchmarked.
+    audit_record(
+        action=Action.CASE_VIEWED, request=request, object_type="case", object_id=case.reference
+    )
+    return _render_case(request, case)
 
 
 def _act(
