@@ -157,7 +157,9 @@ def test_the_command_without_dry_run_anonymises(cases):
     assert Case.objects.filter(anonymised_at__isnull=False).count() == 2
 
 
-def test_an_anonymised_case_is_never_mailed_again(cases, coordinator, django_capture_on_commit_callbacks):
+def test_an_anonymised_case_is_never_mailed_again(
+    cases, coordinator, django_capture_on_commit_callbacks
+):
     case = cases["old_closed"]
     OutboxMessage.objects.filter(case_id=case.pk).update(status=OutboxStatus.SENT)
     unsent = OutboxMessage.objects.create(
