@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop, override
 
-from accounts.models import Role, User
+from accounts.models import Notify, Role, User
 from cases.actors import Actor
 from cases.link_tokens import PURPOSES, case_link_token
 from cases.models import Case, CaseEvent
@@ -31,6 +32,22 @@ def reason_in(language: str, text: str, **values) -> str:
     """Why an email was sent, in the recipient's language. Mark `text` with gettext_noop."""
     with override(language):
         return gettext(text) % values if values else gettext(text)
+
+
+def coordinators_told_at_once(field: str) -> QuerySet[User]:
+    """Active coordinators who chose to hear at once of `field` (User.notify_*)."""
+    return (
+        User.objects.filter(is_active=True, role=Role.COORDINATOR, **{field: Notify.AT_ONCE})
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def contact_told_at_once(contact: ContactPerson, field: str) -> bool:
+    """Whether the contact person hears at once of `field`; one without a login always does
+    (they have no profile page to choose on, and email is how they follow their cases)."""
+    user = contact.user
+    return user is None or getattr(user, field) == Notify.AT_ONCE
 
 
 def request_received(*, case: Case, token: str) -> None:
@@ -182,7 +199,9 @@ def _withdrawn(*, case: Case, event: CaseEvent) -> None:
     )
     context = {"case": case, "event": event, "case_url": staff_case_url(case)}
     told = set()
-    for user in User.objects.filter(is_active=True, role=Role.COORDINATOR).exclude(email=""):
+    # Each staff user chose how to hear of withdrawals (profile page); those who chose the
+    # digest find it there, under yesterday's changes.
+    for user in coordinators_told_at_once("notify_withdrawn"):
         told.add(user.email.lower())
         message_queue(
             key=f"withdrawn:{event.pk}:user:{user.pk}",
@@ -197,7 +216,11 @@ def _withdrawn(*, case: Case, event: CaseEvent) -> None:
             ),
         )
     contact = case.contact
-    if contact is not None and contact.email.lower() not in told:
+    if (
+        contact is not None
+        and contact.email.lower() not in told
+        and contact_told_at_once(contact, "notify_withdrawn")
+    ):
         language = contact.email_language
         message_queue(
             key=f"withdrawn:{event.pk}:contact:{contact.pk}",

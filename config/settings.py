@@ -38,6 +38,12 @@ ALLOWED_HOSTS = _env("ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost", "test
 # `make run` sets it to http://<RUN_ADDRESS> when unset; the default is runserver's own address.
 SITE_URL = _env("SITE_URL", env.url, "http://127.0.0.1:8000").geturl().rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
+# Reverse proxies in front of the application whose X-Forwarded-For entries are trusted (each
+# appends its peer's address): 0 = reached directly, the client is REMOTE_ADDR. Everything that
+# counts per client (rate limits, lockout) uses config.client_ip.client_ip.
+TRUSTED_PROXY_COUNT = _env("TRUSTED_PROXY_COUNT", env.int, 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("Environment variable TRUSTED_PROXY_COUNT must be 0 or more.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -58,6 +64,7 @@ INSTALLED_APPS = [
     "notifications",
     "audit",
     "cases",
+    "conversation",
     "privacy",
 ]
 
@@ -155,10 +162,35 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (attachments) go through Django's storage API: under VAR_DIR/media by default,
+# or to any S3-compatible store when AWS_STORAGE_BUCKET_NAME is set (django-storages; boto3
+# reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_S3_ENDPOINT_URL names a non-AWS store).
+# There is no MEDIA_URL: files are only ever served by a view that checks who asks
+# (conversation.views), never from a public URL.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+_default_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            # Private objects, and never a signed public URL handed out: the app streams them.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Attachment limits (README, "Conversation"): per file and per message.
+ATTACHMENT_MAX_FILE_BYTES = _env("ATTACHMENT_MAX_FILE_BYTES", env.int, 10 * 1024 * 1024)
+ATTACHMENT_MAX_MESSAGE_BYTES = _env("ATTACHMENT_MAX_MESSAGE_BYTES", env.int, 25 * 1024 * 1024)
 
 # --- Email ----------------------------------------------------------------------------------
 # Without EMAIL_URL, messages are written as files under var/mail/.
@@ -347,6 +379,8 @@ for _state, _months in list(RETENTION_MONTHS_BY_STATE.items()):
             f"{_state}={_months} (expected closed|declined|withdrawn=<months, at least 1>)"
         )
     RETENTION_MONTHS_BY_STATE[_state] = int(_months)
+# The audit log's client address: the same trusted-proxy rule as the rate limits and lockout.
+AUDIT_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 # Audit entries older than this are removed by the same job.
 AUDIT_RETENTION_DAYS = _env("AUDIT_RETENTION_DAYS", env.int, 730)
 if AUDIT_RETENTION_DAYS < 1:

@@ -214,3 +214,17 @@ def test_an_entry_cannot_be_changed(db):
     entry.actor_label = "someone else"
     with pytest.raises(ValueError):
         entry.save()
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_one_the_proxy_saw(
+    client, directory, coordinator, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    case = make_case()
+    client.force_login(coordinator)
+    client.get(
+        reverse("staff-case", args=[case.reference]),
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 192.0.2.44",
+    )
+    assert last(Action.CASE_VIEWED).client_address == "192.0.2.44"

@@ -179,3 +179,26 @@ def test_staff_other_than_registrar_and_administrator_may_not_use_the_privacy_pa
 def test_administrator_may_use_the_privacy_page(client, directory):
     client.force_login(make_user("admin"))
     assert client.get(reverse("staff-privacy")).status_code == 200
+
+
+def test_export_and_erase_reach_the_conversation_and_its_files(directory, registrar):
+    # The real conversation app, registered in privacy.registry from its AppConfig.ready().
+    from conversation.models import Message
+    from conversation.services import requester_message_add
+    from tests.conversation.files import pdf_bytes, upload
+
+    case = make_case(requester_email=EVA)
+    requester_message_add(
+        case=case,
+        body="Här är planen, ring mig på 070-1234567",
+        channel="web",
+        files=[upload("plan.pdf", pdf_bytes())],
+    )
+
+    data, names = _data(requester_export(email=EVA, user=registrar))
+    assert data["conversation"]["messages"][0]["body"].startswith("Här är planen")
+    assert "attachments/conversation/plan.pdf" in names
+
+    run = requester_erase(email=EVA, user=registrar)
+    assert run.removed["conversation"] == 1
+    assert "070-1234567" not in Message.objects.get(case=case).body

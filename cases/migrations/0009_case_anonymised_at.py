@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_waiting_index'),
+        ('cases', '0008_new_reply'),
     ]
 
     operations = [
