@@ -68,6 +68,7 @@ def request_received(*, case: Case, token: str) -> None:
         language=case.language,
         reason=reason,
         sensitive=True,
+        threaded=True,
     )
 
 
@@ -124,6 +125,7 @@ def _status(*, case: Case, event: CaseEvent) -> None:
         context={"case": case, "items": requester_view(event.transition, event.data)},
         language=case.language,
         reason=reason,
+        threaded=True,
     )
 
 
@@ -196,6 +198,7 @@ def _withdrawn(*, case: Case, event: CaseEvent) -> None:
         context={"case": case, "event": event},
         language=case.language,
         reason=reason,
+        threaded=True,
     )
     context = {"case": case, "event": event, "case_url": staff_case_url(case)}
     told = set()

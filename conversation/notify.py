@@ -44,6 +44,8 @@ def message_to_requester(*, case: Case, message: Message) -> None:
         },
         language=case.language,
         reason=reason,
+        # In the case's email thread: Reply-To the case's reply address (inbound).
+        threaded=True,
     )
 
 
