@@ -193,5 +193,6 @@ def case_submit(
         if attach is not None:
             attach(case)
         notify.request_received(case=case, token=token)
+        notify.request_arrived(case=case)
         case.reference = reference_allocate(case_id=case.pk, year=timezone.localtime(now).year)
     return case, token

@@ -23,9 +23,7 @@ def test_a_request_with_a_file_keeps_the_file_with_the_case(client, directory):
     assert attachment.message.from_requester and attachment.message.body == ""
 
 
-def test_an_executable_on_the_request_form_is_refused_and_nothing_typed_is_lost(
-    client, directory
-):
+def test_an_executable_on_the_request_form_is_refused_and_nothing_typed_is_lost(client, directory):
     response = client.post(
         URL,
         valid_post(files=[upload("x.pdf", elf_bytes())], description="Vår långa beskrivning."),
