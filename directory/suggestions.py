@@ -44,6 +44,7 @@ a case moves on (`profiles_changed`).
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
@@ -52,7 +53,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
+from operator import itemgetter
 
 import snowballstemmer
 from django.core.cache import cache
@@ -100,6 +102,7 @@ HISTORY_MAX_WEIGHT = 3.0
 HISTORY_TITLE = 1.0  # per handled case, times its weight
 HISTORY_TEXT = 0.6
 HISTORY_PER_CONTACT = 25  # most recent handled cases read per person
+MIN_POSTING_POINTS = 2.0
 
 # Swedish function words plus words every request contains; English ones for English requests.
 STOP_WORDS = frozenset(
@@ -152,9 +155,11 @@ def words(text: str) -> list[str]:
     return result
 
 
-def terms(text: str) -> list[tuple[str, str]]:
-    """(term, original word) pairs of `text`."""
-    return [(normalise(w), w) for w in words(text)]
+@lru_cache(maxsize=50_000)
+def terms(text: str) -> tuple[tuple[str, str], ...]:
+    """(term, original word) pairs of `text`. Cached: profiles read the same case texts
+    again each time they are rebuilt."""
+    return tuple((normalise(w), w) for w in words(text))
 
 
 # --- The index -----------------------------------------------------------------------------
@@ -179,32 +184,66 @@ Postings = dict[str, dict[int, tuple[float, str, str]]]
 
 @dataclass
 class TermIndex:
-    """Terms (and concepts) → who holds them, with the compound heads/tails and the idf."""
+    """Terms (and concepts) → who holds them, with the compound heads/tails and the idf.
+
+    `exact` holds what is a person's own (keywords, presentation, title; a profile); what
+    they hold through an area is held once per area (`areas`, term → area id → posting):
+    at 5,000 contacts an area has a thousand members, and walking them for every matched
+    area word cost most of the ranking time. `plists` are `exact` as (contact, weight × idf)
+    lists, the form the ranking walks.
+    """
 
     exact: Postings
     heads: dict[str, set[str]]
     tails: dict[str, set[str]]
     idf: dict[str, float]
+    plists: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    areas: dict[str, dict[int, tuple[float, str, str]]] = field(default_factory=dict)
 
 
-def _term_index(exact: Postings, n_contacts: int) -> TermIndex:
+def _term_index(
+    exact: Postings,
+    n_contacts: int,
+    areas: dict[str, dict[int, tuple[float, str, str]]] | None = None,
+    area_sizes: Mapping[int, int] | None = None,
+) -> TermIndex:
+    areas = areas or {}
+    area_sizes = area_sizes or {}
     heads: dict[str, set[str]] = defaultdict(set)
     tails: dict[str, set[str]] = defaultdict(set)
-    for term in exact:
+    for term in {*exact, *areas}:
         if term.startswith(CONCEPT):
             continue  # concepts match whole, never as part of a word
         for i in range(MIN_PART, len(term)):
             heads[term[:i]].add(term)
             tails[term[-i:]].add(term)
     n = max(n_contacts, 1)
-    idf = {t: math.log(1 + n / len(p)) for t, p in exact.items()}
-    return TermIndex(exact=exact, heads=dict(heads), tails=dict(tails), idf=idf)
+    idf = {}
+    for term in {*exact, *areas}:
+        df = len(exact.get(term, ())) + sum(area_sizes.get(a, 0) for a in areas.get(term, ()))
+        idf[term] = math.log(1 + n / max(min(df, n), 1))
+    # Names are for the directory search only, never evidence for a suggestion; and a
+    # posting worth less than MIN_POSTING_POINTS (a common word of an old case) moves no one
+    # into the suggestions, but walking it costs as much as a rare keyword.
+    plists = {
+        t: [
+            (cid, points)
+            for cid, posting in postings.items()
+            if posting[2] != "name" and (points := posting[0] * idf[t]) >= MIN_POSTING_POINTS
+        ]
+        for t, postings in exact.items()
+    }
+    return TermIndex(
+        exact=exact, heads=dict(heads), tails=dict(tails), idf=idf, plists=plists, areas=areas
+    )
 
 
 @dataclass
 class DirectoryIndex(TermIndex):
     generation: int = 0
     docs: dict[int, ContactDoc] = field(default_factory=dict)
+    # People with the same areas, by name: they share every area point.
+    groups: dict[frozenset[int], list[int]] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     area_slugs: dict[str, int] = field(default_factory=dict)
     form_names: dict[str, str] = field(default_factory=dict)
@@ -247,8 +286,21 @@ def _add_text(
         _add(exact, concept, contact_id, weight * strength, shown or found, kind)
 
 
+MEMO_TEXTS = 50_000
+
+
 def _text_concepts(vocabulary: Vocabulary, text: str) -> list[tuple[str, float, str]]:
     """(concept, strength, the words that said it) for phrases and compounds of `text`."""
+    memo = vocabulary.memo
+    cached = memo.get(text)
+    if cached is None:
+        if len(memo) > MEMO_TEXTS:
+            memo.clear()
+        cached = memo[text] = _find_concepts(vocabulary, text)
+    return cached
+
+
+def _find_concepts(vocabulary: Vocabulary, text: str) -> list[tuple[str, float, str]]:
     found: dict[str, tuple[float, str]] = {}
     raw = [m.group(0).lower() for m in WORD_RE.finditer(text or "")]
     seq = sequence(text, normalise)
@@ -287,20 +339,29 @@ def build_index(generation: int = 0) -> DirectoryIndex:
     vocabulary = load_vocabulary(extra_words=keywords)
     docs: dict[int, ContactDoc] = {}
     exact: Postings = {}
-    area_items: dict[int, Postings] = {}
+    area_postings: dict[str, dict[int, tuple[float, str, str]]] = {}
     for area in areas.values():
         postings: Postings = {}
-        _add_text(postings, vocabulary, f"{area.name_sv} {area.name_en}", 0, 1.0, "area")
+        _add_text(postings, vocabulary, f"{area.name_sv} {area.name_en}", area.pk, 1.0, "area")
         _add_text(
             postings,
             vocabulary,
             f"{area.description_sv} {area.description_en}",
-            0,
+            area.pk,
             1.0,
             "area_text",
         )
-        area_items[area.pk] = postings
-    for person in contacts:
+        for term, by_area in postings.items():
+            strength, word, kind = by_area[area.pk]
+            shown = area.name_sv if kind == "area" else word
+            area_postings.setdefault(term, {})[area.pk] = (
+                FIELD_WEIGHTS[kind] * strength,
+                shown,
+                kind,
+            )
+    groups: dict[frozenset[int], list[int]] = defaultdict(list)
+    area_sizes: dict[int, int] = defaultdict(int)
+    for person in sorted(contacts, key=lambda p: p.name):
         person_areas = [a for a in person.areas.all() if a.pk in areas]
         docs[person.pk] = ContactDoc(
             id=person.pk,
@@ -313,6 +374,9 @@ def build_index(generation: int = 0) -> DirectoryIndex:
             away_until=person.away_until,
             general=person.general_contact,
         )
+        groups[docs[person.pk].area_ids].append(person.pk)
+        for area in person_areas:
+            area_sizes[area.pk] += 1
         for keyword in person.keyword_list:
             _add_text(
                 exact, vocabulary, keyword, person.pk, FIELD_WEIGHTS["keyword"], "keyword", keyword
@@ -324,21 +388,18 @@ def build_index(generation: int = 0) -> DirectoryIndex:
             _add_text(exact, vocabulary, text, person.pk, FIELD_WEIGHTS[kind], kind)
         for term, word in terms(person.name):
             _add(exact, term, person.pk, FIELD_WEIGHTS["name"], word, "name")
-        for area in person_areas:
-            for area_term, area_postings in area_items[area.pk].items():
-                strength, word, area_kind = area_postings[0]
-                shown = area.name_sv if area_kind == "area" else word
-                weight = FIELD_WEIGHTS[area_kind] * strength
-                _add(exact, area_term, person.pk, weight, shown, area_kind)
 
-    index = _term_index(exact, len(docs))
+    index = _term_index(exact, len(docs), area_postings, area_sizes)
     return DirectoryIndex(
         exact=index.exact,
         heads=index.heads,
         tails=index.tails,
         idf=index.idf,
+        plists=index.plists,
+        areas=index.areas,
         generation=generation,
         docs=docs,
+        groups=dict(groups),
         vocabulary=vocabulary,
         area_slugs={a.slug: a.pk for a in areas.values()},
         form_names={
@@ -399,6 +460,7 @@ def build_profiles(
         heads=terms_index.heads,
         tails=terms_index.tails,
         idf=terms_index.idf,
+        plists=terms_index.plists,
         taught_by={key: reference for key, (_p, _w, reference) in best.items()},
         cases=n_cases,
         generation=generation,
@@ -495,7 +557,7 @@ def _matches(index: TermIndex, term: str, word: str) -> dict[str, float]:
             found[t] = quality
 
     for variant in {term, word}:
-        if variant in index.exact:
+        if variant in index.idf:
             take(variant, MATCH_EXACT)
         if len(variant) >= MIN_PART:
             # The request word is the head or tail of a longer directory compound.
@@ -507,15 +569,15 @@ def _matches(index: TermIndex, term: str, word: str) -> dict[str, float]:
     n = len(word)
     for i in range(MIN_PART, n):
         head, tail = word[:i], word[n - i :]
-        if head in index.exact:
+        if head in index.idf:
             take(head, MATCH_CONTAINS_HEAD)
-        if tail in index.exact:
+        if tail in index.idf:
             take(tail, MATCH_CONTAINS_TAIL)
     if n > MIN_INFIX + 1:
         for start in range(1, n - MIN_INFIX):
             for end in range(start + MIN_INFIX, n):
                 piece = word[start:end]
-                if piece in index.exact:
+                if piece in index.idf:
                     take(piece, MATCH_CONTAINS_INSIDE)
     return found
 
@@ -566,10 +628,10 @@ def request_units(index: DirectoryIndex, title: str, text: str, extra: str = "")
 
 def _candidates(index: TermIndex, unit: Unit, lexicon_hit: bool) -> dict[str, float]:
     if unit.phrase:
-        return {c: q for c, q in unit.concepts.items() if c in index.exact}
+        return {c: q for c, q in unit.concepts.items() if c in index.idf}
     found = _matches(index, unit.term, unit.word) if not lexicon_hit else {}
     for concept, strength in unit.concepts.items():
-        if concept in index.exact and found.get(concept, 0.0) < strength:
+        if concept in index.idf and found.get(concept, 0.0) < strength:
             found[concept] = strength
     return found
 
@@ -580,7 +642,7 @@ def _correct(index: DirectoryIndex, units: list[Unit], profiles: ProfileIndex) -
         if unit.phrase or unit.concepts:
             continue
         if _matches(index, unit.term, unit.word) or (
-            profiles.exact and _matches(profiles, unit.term, unit.word)
+            profiles.idf and _matches(profiles, unit.term, unit.word)
         ):
             continue
         corrected = index.vocabulary.correct(unit.term, unit.word)
@@ -596,6 +658,88 @@ def _usable(index: TermIndex, term: str, n_contacts: int) -> bool:
     return n_contacts < MIN_CONTACTS_FOR_IDF or index.idf[term] >= MIN_IDF
 
 
+def _prepared(
+    index: DirectoryIndex, title: str, text: str, extra: str, profiles: ProfileIndex
+) -> list[tuple[Unit, list[tuple[TermIndex, str, float]]]]:
+    """Each unit of the request with the terms it matches: (index, term, quality × factor)."""
+    units = request_units(index, title, text, extra)
+    _correct(index, units, profiles)
+    n = len(index.docs)
+    prepared: list[tuple[Unit, list[tuple[TermIndex, str, float]]]] = []
+    for unit in units:
+        matches: list[tuple[TermIndex, str, float]] = [
+            (source, t, quality * unit.factor)
+            for source in (index, profiles)
+            for t, quality in _candidates(source, unit, False).items()
+            if _usable(source, t, n)
+        ]
+        if matches:
+            prepared.append((unit, matches))
+    return prepared
+
+
+def _fast_scores(
+    index: DirectoryIndex,
+    prepared: list[tuple[Unit, list[tuple[TermIndex, str, float]]]],
+    wanted_areas: set[int],
+) -> tuple[dict[int, float], dict[frozenset[int], float]]:
+    """Points per contact (only those with points of their own) and per area group.
+
+    A contact's score is their group's (what every member gets through the areas, and the
+    request's areas) plus what their own words add beyond it, unit by unit; so walking the
+    members of a big area is never needed.
+    """
+    own: dict[int, float] = {}
+    group_total: dict[frozenset[int], float] = defaultdict(float)
+    groups = index.groups
+    docs = index.docs
+    for _unit, matches in prepared:
+        best: dict[int, float] = {}
+        area_best: dict[int, float] = {}
+        for source, t, qf in matches:
+            plist = source.plists.get(t)
+            if plist:
+                get = best.get
+                for cid, w in plist:
+                    v = w * qf
+                    if v > get(cid, 0.0):
+                        best[cid] = v
+            by_area = source.areas.get(t)
+            if by_area:
+                idf = source.idf[t]
+                for aid, posting in by_area.items():
+                    v = posting[0] * idf * qf
+                    if v > area_best.get(aid, 0.0):
+                        area_best[aid] = v
+        unit_group: dict[frozenset[int], float] = {}
+        if area_best:
+            for group in groups:
+                v = max((area_best.get(a, 0.0) for a in group), default=0.0)
+                if v > 0:
+                    unit_group[group] = v
+                    group_total[group] += v
+        for cid, v in best.items():
+            doc = docs.get(cid)
+            if doc is None:
+                continue
+            extra = v - unit_group.get(doc.area_ids, 0.0)
+            if extra > 0:
+                own[cid] = own.get(cid, 0.0) + extra
+    if wanted_areas:
+        for group in groups:
+            overlap = len(group & wanted_areas)
+            if overlap:
+                group_total[group] += AREA_BOOST * overlap
+    return own, group_total
+
+
+def _take(
+    best: dict[int, tuple[float, str, str]], cid: int, points: float, shown: str, reference: str
+) -> None:
+    if points > best.get(cid, (0.0, "", ""))[0]:
+        best[cid] = (points, shown, reference)
+
+
 def score_text(
     index: DirectoryIndex,
     title: str,
@@ -604,31 +748,43 @@ def score_text(
     extra: str = "",
     fields: frozenset[str] | None = None,
     profiles: ProfileIndex | None = None,
+    only: Iterable[int] | None = None,
 ) -> dict[int, Scored]:
-    """Text points per contact. `fields` limits which directory fields may match."""
+    """Text points per contact with what earned them (for the reasons and the search).
+
+    `fields` limits which directory fields may match; `only` limits the contacts (the
+    ranking explains its few best this way).
+    """
     profiles = profiles or NO_PROFILES
-    units = request_units(index, title, text, extra)
-    _correct(index, units, profiles)
-    n = len(index.docs)
+    prepared = _prepared(index, title, text, extra, profiles)
+    chosen = set(only) if only is not None else None
     results: dict[int, Scored] = {}
-    for unit in units:
+    for _unit, matches in prepared:
         best: dict[int, tuple[float, str, str]] = {}
-        for source in (index, profiles):
-            for t, quality in _candidates(source, unit, False).items():
-                if not _usable(source, t, n):
+        take = partial(_take, best)
+        for source, t, qf in matches:
+            idf = source.idf[t]
+            postings = source.exact.get(t, {})
+            if chosen is not None:
+                items = [(c, postings[c]) for c in chosen if c in postings]
+            else:
+                items = list(postings.items())
+            for cid, (weight, shown, kind) in items:
+                if fields is None or kind in fields:
+                    reference = ""
+                    if isinstance(source, ProfileIndex):
+                        reference = source.taught_by.get((t, cid), "")
+                    take(cid, weight * idf * qf, shown, reference)
+            for aid, (weight, shown, kind) in source.areas.get(t, {}).items():
+                if fields is not None and kind not in fields:
                     continue
-                idf = source.idf[t]
-                for contact_id, (weight, shown, kind) in source.exact[t].items():
-                    if fields is not None and kind not in fields:
+                for group, members in index.groups.items():
+                    if aid not in group:
                         continue
-                    points = weight * quality * idf * unit.factor
-                    if points > best.get(contact_id, (0.0, "", ""))[0]:
-                        reference = ""
-                        if kind == "history" and isinstance(source, ProfileIndex):
-                            reference = source.taught_by.get((t, contact_id), "")
-                        best[contact_id] = (points, shown, reference)
-        for contact_id, (points, shown, reference) in best.items():
-            scored = results.setdefault(contact_id, Scored(contact_id))
+                    for cid in members if chosen is None else chosen & set(members):
+                        take(cid, weight * idf * qf, shown, "")
+        for cid, (points, shown, reference) in best.items():
+            scored = results.setdefault(cid, Scored(cid))
             scored.score += points
             scored.text_score += points
             if reference:
@@ -710,38 +866,57 @@ def rank_contacts(
     if profiles is None:
         profiles = get_profiles(index)
     extra = " ".join(index.form_names.get(s, "") for s in form_slugs)
-    results = score_text(
-        index, title, text, extra=extra, fields=SUGGESTION_FIELDS, profiles=profiles
-    )
+    prepared = _prepared(index, title, text, extra, profiles)
     wanted_areas = {index.area_slugs[s] for s in area_slugs if s in index.area_slugs}
-    if wanted_areas:
-        for entry in index.docs.values():
-            overlap = entry.area_ids & wanted_areas
-            if overlap:
-                scored = results.setdefault(entry.id, Scored(entry.id))
-                scored.score += AREA_BOOST * len(overlap)
-                scored.areas = sorted(entry.area_names[a] for a in overlap)
+    own, group_total = _fast_scores(index, prepared, wanted_areas)
     # Away people stay in the index (the directory search still finds them, marked "away"),
     # but are not suggested. Checked here, not at build time: the index lives for minutes and
     # an absence ends at midnight.
     today = timezone.localdate()
-    candidates = sorted(
-        (
-            r
-            for r in results.values()
-            if r.score > 0
-            and r.contact_id in index.docs
-            and not _away(index.docs[r.contact_id], today)
-        ),
-        key=lambda r: -r.score,
-    )[: max(CANDIDATES, limit * 4)]
+    want = max(CANDIDATES, limit * 4)
+    totals: dict[int, float] = {}
+    docs = index.docs
+    for cid, points in own.items():
+        totals[cid] = points + group_total.get(docs[cid].area_ids, 0.0)
+    for cid in [c for c in totals if docs[c].away_until is not None]:
+        if _away(docs[cid], today):
+            del totals[cid]
+    for group, points in group_total.items():
+        if points <= 0:
+            continue
+        taken = 0
+        for cid in index.groups[group]:  # by name: ties go to the first names, as below
+            if taken >= want:
+                break
+            if cid not in totals and not _away(index.docs[cid], today):
+                totals[cid] = points
+                taken += 1
+    leaders = heapq.nlargest(want, totals.items(), key=itemgetter(1))
+    best_ids = [c for c, _p in sorted(leaders, key=lambda kv: (-kv[1], index.docs[kv[0]].name))]
+    explained = score_text(
+        index,
+        title,
+        text,
+        extra=extra,
+        fields=SUGGESTION_FIELDS,
+        profiles=profiles,
+        only=best_ids,
+    )
+    candidates = []
+    for cid in best_ids:
+        scored = explained.get(cid) or Scored(cid)
+        doc = index.docs[cid]
+        overlap = doc.area_ids & wanted_areas
+        scored.areas = sorted(doc.area_names[a] for a in overlap)
+        scored.score = totals[cid]
+        candidates.append(scored)
     counts = loads([r.contact_id for r in candidates]) if callable(loads) else loads
     lang = (language or "sv")[:2].lower()
     ranked: list[tuple[float, Scored, int, bool]] = []
     for scored in candidates:
-        doc = index.docs.get(scored.contact_id)
-        if doc is None or scored.score <= 0:
+        if scored.score <= 0:
             continue
+        doc = index.docs[scored.contact_id]
         active = counts.get(doc.id, 0)
         capacity = max(doc.capacity, 0)
         factor = 1.0
@@ -792,7 +967,7 @@ def rank_contacts(
                 areas=scored.areas,
                 active_cases=active,
                 capacity=doc.capacity,
-                evidence=scored.text_score + AREA_BOOST * len(scored.areas),
+                evidence=scored.score,
                 similar=similar,
             )
         )

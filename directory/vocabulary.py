@@ -49,6 +49,8 @@ class Vocabulary:
     # for typo correction: (first letter, length) → [(form, surface word)]
     lexicon: dict[tuple[str, int], list[tuple[str, str]]] = field(default_factory=dict)
     size: int = 0
+    # text → its concepts, filled by `directory.suggestions` (texts repeat: areas, keywords)
+    memo: dict[str, list[tuple[str, float, str]]] = field(default_factory=dict)
 
     def concepts(self, seq: list[str]) -> list[tuple[int, int, str, float]]:
         """(start, end, concept, strength) for every listed phrase found in `seq`."""
