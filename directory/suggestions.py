@@ -304,13 +304,17 @@ def _find_concepts(vocabulary: Vocabulary, text: str) -> list[tuple[str, float, 
     found: dict[str, tuple[float, str]] = {}
     raw = [m.group(0).lower() for m in WORD_RE.finditer(text or "")]
     seq = sequence(text, normalise)
-    for start, end, concept, strength in vocabulary.concepts(seq):
-        if end - start == 1 and raw[start] in STOP_WORDS:
+    hits = vocabulary.concepts(seq)
+    # A word inside a listed phrase means what the phrase means: "foster families" is
+    # about foster care, not about the "families" of relatives.
+    covered = {i for start, end, _c, _s in hits if end - start > 1 for i in range(start, end)}
+    for start, end, concept, strength in hits:
+        if end - start == 1 and (raw[start] in STOP_WORDS or start in covered):
             continue
         if found.get(concept, (0.0, ""))[0] < strength:
             found[concept] = (strength, " ".join(raw[start:end]))
-    for word in raw:
-        if word in STOP_WORDS or len(word) < MIN_PART:
+    for position, word in enumerate(raw):
+        if word in STOP_WORDS or len(word) < MIN_PART or position in covered:
             continue
         for concept, strength in vocabulary.word_concepts(normalise(word), word).items():
             if found.get(concept, (0.0, ""))[0] < strength:
@@ -559,8 +563,9 @@ def _matches(index: TermIndex, term: str, word: str) -> dict[str, float]:
     for variant in {term, word}:
         if variant in index.idf:
             take(variant, MATCH_EXACT)
-        if len(variant) >= MIN_PART:
-            # The request word is the head or tail of a longer directory compound.
+        if len(variant) >= MIN_INFIX:
+            # The request word is the head or tail of a longer directory compound (five
+            # letters at least: the stem "bruk" of "brukarna" is not about "missbruk").
             for t in index.heads.get(variant, ()):
                 take(t, MATCH_PART_OF)
             for t in index.tails.get(variant, ()):
@@ -611,18 +616,25 @@ def request_units(index: DirectoryIndex, title: str, text: str, extra: str = "")
     A word that matches nothing in the directory, the profiles' vocabulary or as a concept is
     corrected against the lexicon when it is close to one of its words.
     """
+    # Keyed by term: "förskolor" and "förskolornas" are one thing said twice, not two.
     units: dict[str, Unit] = {}
     for source, factor in ((text, 1.0), (extra, FORM_WEIGHT), (title, TITLE_FACTOR)):
+        stems = {}
         for term, word in terms(source):
-            unit = units.get(word)
-            if unit is None or unit.factor < factor:
-                units[word] = Unit(term, word, factor, {})
+            stems[word] = term
+            unit = units.get(term)
+            if unit is None:
+                units[term] = Unit(term, word, factor, {})
+            elif unit.factor < factor:
+                unit.factor, unit.word = factor, word
         for concept, strength, shown in _text_concepts(index.vocabulary, source):
             key = f"{CONCEPT}{shown}"
             if " " in shown and (key not in units or units[key].factor < factor):
                 units[key] = Unit(concept, shown, factor, {concept: strength}, phrase=True)
-            elif shown in units and units[shown].concepts.get(concept, 0.0) < strength:
-                units[shown].concepts[concept] = strength
+            elif shown in stems:
+                unit = units[stems[shown]]
+                if unit.concepts.get(concept, 0.0) < strength:
+                    unit.concepts[concept] = strength
     return list(units.values())
 
 
@@ -637,13 +649,15 @@ def _candidates(index: TermIndex, unit: Unit, lexicon_hit: bool) -> dict[str, fl
 
 
 def _correct(index: DirectoryIndex, units: list[Unit], profiles: ProfileIndex) -> None:
-    """Replace words that match nothing by the listed word they most likely misspell."""
+    """Replace words that match no term exactly by the listed word they most likely misspell.
+
+    A word that only contains a term, or is part of one, is corrected too when a listed word
+    is one or two edits away ("cybersäkrhet" is about "cybersäkerhet", not about "cyber").
+    """
     for unit in units:
         if unit.phrase or unit.concepts:
             continue
-        if _matches(index, unit.term, unit.word) or (
-            profiles.idf and _matches(profiles, unit.term, unit.word)
-        ):
+        if any(v in source.idf for source in (index, profiles) for v in (unit.term, unit.word)):
             continue
         corrected = index.vocabulary.correct(unit.term, unit.word)
         if corrected is None:
