@@ -31,7 +31,9 @@ class LockedOut(exceptions.Throttled):
     error_code = "locked_out"
 
     def __init__(self) -> None:
-        super().__init__(wait=settings.LOGIN_LOCKOUT_MINUTES * 60, detail=self.default_detail)
+        super().__init__(detail=str(self.default_detail))
+        # Set after: given to Throttled, it would append its own sentence to the message.
+        self.wait = settings.LOGIN_LOCKOUT_MINUTES * 60
 
 
 class ApiTokenAuthentication(TokenAuthentication):
