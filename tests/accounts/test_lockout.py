@@ -4,11 +4,11 @@ and per client, for the staff login, the admin's login and API tokens."""
 from __future__ import annotations
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
-from axes.models import AccessAttempt
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
