@@ -39,6 +39,12 @@ ALLOWED_HOSTS = _env("ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost", "test
 # `make run` sets it to http://<RUN_ADDRESS> when unset; the default is runserver's own address.
 SITE_URL = _env("SITE_URL", env.url, "http://127.0.0.1:8000").geturl().rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
+# Reverse proxies in front of the application whose X-Forwarded-For entries are trusted (each
+# appends its peer's address): 0 = reached directly, the client is REMOTE_ADDR. Everything that
+# counts per client (rate limits, lockout) uses config.client_ip.client_ip.
+TRUSTED_PROXY_COUNT = _env("TRUSTED_PROXY_COUNT", env.int, 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("Environment variable TRUSTED_PROXY_COUNT must be 0 or more.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,6 +65,9 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "cases",
+    "conversation",
+    "privacy",
+    "inbound",
 ]
 
 MIDDLEWARE = [
@@ -207,10 +216,35 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (attachments) go through Django's storage API: under VAR_DIR/media by default,
+# or to any S3-compatible store when AWS_STORAGE_BUCKET_NAME is set (django-storages; boto3
+# reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_S3_ENDPOINT_URL names a non-AWS store).
+# There is no MEDIA_URL: files are only ever served by a view that checks who asks
+# (conversation.views), never from a public URL.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+_default_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            # Private objects, and never a signed public URL handed out: the app streams them.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Attachment limits (README, "Conversation"): per file and per message.
+ATTACHMENT_MAX_FILE_BYTES = _env("ATTACHMENT_MAX_FILE_BYTES", env.int, 10 * 1024 * 1024)
+ATTACHMENT_MAX_MESSAGE_BYTES = _env("ATTACHMENT_MAX_MESSAGE_BYTES", env.int, 25 * 1024 * 1024)
 
 # --- Email ----------------------------------------------------------------------------------
 # Without EMAIL_URL, messages are written as files under var/mail/.
@@ -277,6 +311,38 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-scan": {"task": "cases.tasks.send_due_reminders", "schedule": 60.0},
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
 }
+# --- Inbound email (README, "Email replies") --------------------------------------------------
+# INBOUND_IMAP_URL unset: inbound mail is off (no fetch task, no Reply-To on emails).
+INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
+if INBOUND_IMAP_URL and not re.match(r"imaps?://[^/@]+@[^/]+", INBOUND_IMAP_URL):
+    raise ImproperlyConfigured(
+        "Environment variable INBOUND_IMAP_URL has a bad value "
+        "(expected imaps://user:password@host:993/INBOX or imap://...)"
+    )
+INBOUND_PROCESSED_FOLDER = env.str("INBOUND_PROCESSED_FOLDER", default="Processed")
+# Reply addresses are <INBOUND_REPLY_PREFIX>+<token>@<INBOUND_REPLY_DOMAIN>; the domain defaults
+# to DEFAULT_FROM_EMAIL's.
+INBOUND_REPLY_PREFIX = env.str("INBOUND_REPLY_PREFIX", default="svar")
+if not re.fullmatch(r"[A-Za-z0-9._-]+", INBOUND_REPLY_PREFIX):
+    raise ImproperlyConfigured(
+        "Environment variable INBOUND_REPLY_PREFIX has a bad value: letters, digits, . _ - only"
+    )
+INBOUND_REPLY_DOMAIN = env.str(
+    "INBOUND_REPLY_DOMAIN",
+    default=DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "samverka.local",
+)
+# A case's reply address stops working this many days after the case ended (closed, declined,
+# withdrawn); a reply after that goes to the unmatched queue.
+INBOUND_REPLY_EXPIRY_DAYS = _env("INBOUND_REPLY_EXPIRY_DAYS", env.int, 180)
+INBOUND_FETCH_SECONDS = _env("INBOUND_FETCH_SECONDS", env.float, 60.0)
+# Messages handled per fetch (the rest wait for the next tick) and the IMAP socket timeout.
+INBOUND_BATCH_SIZE = _env("INBOUND_BATCH_SIZE", env.int, 500)
+INBOUND_IMAP_TIMEOUT = _env("INBOUND_IMAP_TIMEOUT", env.float, 30.0)
+if INBOUND_IMAP_URL:
+    CELERY_BEAT_SCHEDULE["inbound-fetch"] = {
+        "task": "inbound.tasks.fetch_mail",
+        "schedule": INBOUND_FETCH_SECONDS,
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic tasks have a queue of their own, so a backlog of deliveries never delays the
 # reminder scan, the sweep or their tick (which /healthz reads). Every worker consumes both
@@ -288,6 +354,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.outbox_sweep": {"queue": "periodic"},
     "cases.tasks.send_due_reminders": {"queue": "periodic"},
     "cases.tasks.send_digests": {"queue": "periodic"},
+    "inbound.tasks.fetch_mail": {"queue": "periodic"},
 }
 
 # Outbox delivery (README, "Reminders and notifications"): the first back-off and its cap; how

@@ -7,6 +7,8 @@ where it is a failure (see tests/conftest.py).
 
 import os
 import socket
+import tempfile
+from pathlib import Path
 from urllib.parse import urlparse
 
 from config.settings import *  # noqa: F403
@@ -51,3 +53,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Attachments of the tests go to a folder of their own, removed with the temporary files.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="samverka-test-media-"))

@@ -18,8 +18,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("config.api_urls")),
     path("", include("notifications.urls")),
+    path("", include("inbound.urls")),
     path("", include("directory.urls")),
     path("", include("workflows.urls")),
+    path("", include("conversation.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -102,7 +102,7 @@ def test_the_migration_hashes_the_old_plaintext_keys_and_drops_their_table(coord
         cursor.execute(
             "INSERT INTO authtoken_token VALUES (%s, now(), %s)", [old_key, coordinator.pk]
         )
-    migration = importlib.import_module("accounts.migrations.0003_hash_existing_api_tokens")
+    migration = importlib.import_module("accounts.migrations.0004_hash_existing_api_tokens")
 
     with connection.schema_editor() as editor:
         migration.hash_existing_tokens(apps, editor)

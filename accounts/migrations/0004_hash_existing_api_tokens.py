@@ -36,6 +36,6 @@ def hash_existing_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0002_api_tokens_and_sessions")]
+    dependencies = [("accounts", "0003_api_tokens_and_sessions")]
 
     operations = [migrations.RunPython(hash_existing_tokens, migrations.RunPython.noop)]
