@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "accounts",
-    "signin",
+    "myaccount",
     "directory",
     "workflows",
     "notifications",
@@ -184,7 +184,7 @@ AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_of"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
-AXES_LOCKOUT_CALLABLE = "signin.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "myaccount.lockout.lockout_response"
 # A successful sign-in does not wipe the counts: an attacker with an account of their own could
 # otherwise sign in between guesses to reset the client's and the victim's counters.
 AXES_RESET_ON_SUCCESS = False
@@ -200,7 +200,7 @@ API_TOKEN_DAYS = _env("API_TOKEN_DAYS", env.int, 90)
 if API_TOKEN_DAYS < 1:
     raise ImproperlyConfigured("Environment variable API_TOKEN_DAYS must be at least 1.")
 # Password reset links work this long (Django's PASSWORD_RESET_TIMEOUT, in seconds); a reset
-# is asked at most this often per address and per client an hour (signin.views).
+# is asked at most this often per address and per client an hour (myaccount.views).
 PASSWORD_RESET_TIMEOUT = _env("PASSWORD_RESET_MINUTES", env.int, 60) * 60
 PASSWORD_RESET_PER_ADDRESS = 3
 PASSWORD_RESET_PER_CLIENT = 10

@@ -13,7 +13,7 @@ admin.site.index_title = _("Directory, users and reminder rules")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("signin.urls")),
+    path("", include("myaccount.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("api/", include("config.api_urls")),

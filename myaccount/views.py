@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.models import ApiToken
-from signin.forms import OutboxPasswordResetForm, TokenCreateForm
+from myaccount.forms import OutboxPasswordResetForm, TokenCreateForm
 
 RESET_WINDOW = 60 * 60
 
@@ -119,7 +119,7 @@ def _account_page(
     ]
     response = render(
         request,
-        "signin/account.html",
+        "myaccount/account.html",
         {
             "sessions": sessions,
             "others": sum(1 for s in sessions if not s["current"]),

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class SigninConfig(AppConfig):
-    name = "signin"
-    verbose_name = "Inloggning"
