@@ -5,14 +5,18 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config.health import healthz
+from signin.views import admin_login
 
 # The admin speaks as Samverka, not as "Django administration" (templates/admin/base_site.html).
 admin.site.site_header = _("Samverka – administration")
 admin.site.site_title = _("Samverka – administration")
 admin.site.index_title = _("Directory, users and reminder rules")
+# Without local passwords the admin's login form sends people to the SSO button.
+admin.site.login = admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("signin.urls")),
     path("", include("myaccount.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),

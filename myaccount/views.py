@@ -50,6 +50,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     form_class = OutboxPasswordResetForm
 
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.LOCAL_PASSWORDS:  # single sign-on only: there is no password to reset
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
     def form_valid(self, form):
         email = form.cleaned_data["email"].strip().lower()
         client = get_client_ip_address(self.request) or ""

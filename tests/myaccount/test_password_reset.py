@@ -136,3 +136,12 @@ def test_an_invalid_address_is_shown_back_with_the_error(client):
     assert 'value="inte-en-adress"' in page
     assert "error-summary" in page
     assert not OutboxMessage.objects.exists()
+
+
+def test_without_local_passwords_there_is_no_password_reset(client, coordinator, settings):
+    settings.LOCAL_PASSWORDS = False
+
+    assert client.get(URL).status_code == 404
+    assert client.post(URL, {"email": coordinator.email}).status_code == 404
+    assert "Glömt lösenordet?" not in client.get("/accounts/login/").content.decode()
+    assert not OutboxMessage.objects.exists()
