@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Role, User, UserSession
 from accounts.selectors import api_token_hash
+from audit.models import Action
+from audit.services import audit_record
 
 
 @transaction.atomic
@@ -25,7 +27,8 @@ def staff_user_create(
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}")
     email = email.strip().lower()
-    user, _ = User.objects.get_or_create(username=email, defaults={"email": email})
+    user, created = User.objects.get_or_create(username=email, defaults={"email": email})
+    old_role = "" if created else user.role
     user.email = email
     user.role = role
     user.first_name = first_name or user.first_name
@@ -38,6 +41,14 @@ def staff_user_create(
     elif not user.has_usable_password():
         user.set_unusable_password()
     user.save()
+    if role != old_role:
+        audit_record(
+            action=Action.ROLE_CHANGED,
+            actor_label="command",
+            object_type="user",
+            object_id=email,
+            details={"changed": {"role": [old_role, role]}, "created": created},
+        )
     return user
 
 
