@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, Role, User, UserSession
+from accounts.models import ApiToken, Notify, Role, User, UserSession
 from accounts.selectors import api_token_hash
 from audit.models import Action
 from audit.services import audit_record
@@ -49,6 +49,22 @@ def staff_user_create(
             object_id=email,
             details={"changed": {"role": [old_role, role]}, "created": created},
         )
+    return user
+
+
+NOTIFY_FIELDS = ("notify_reply", "notify_withdrawn", "notify_new_request")
+
+
+def user_notifications_save(*, user: User, choices: dict[str, str]) -> User:
+    """Save how `user` hears of replies, withdrawals and new requests (Notify values)."""
+    changed = []
+    for field, value in choices.items():
+        if field not in NOTIFY_FIELDS or value not in Notify.values:
+            raise ValueError(f"Bad notification choice {field}={value!r}")
+        setattr(user, field, value)
+        changed.append(field)
+    if changed:
+        user.save(update_fields=changed)
     return user
 
 
