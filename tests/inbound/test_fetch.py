@@ -240,3 +240,22 @@ def test_a_server_without_move_gets_copy_delete_and_expunge(case, imap, monkeypa
     imap.append(client_reply(to=case.reply_to))
     assert mail_fetch().counts == {"imported": 2}
     assert imap.count("INBOX") == 0 and imap.count("Processed") == 2
+
+
+def test_an_executable_named_pdf_in_an_email_is_refused_and_the_rest_is_kept(case, imap):
+    from tests.conversation.files import pe_bytes
+
+    imap.append(
+        client_reply(
+            to=case.reply_to,
+            files=(
+                ("faktura.pdf", "application/pdf", pe_bytes()),
+                ("agenda.pdf", "application/pdf", PDF),
+            ),
+        )
+    )
+    assert mail_fetch().counts == {"imported": 1}
+    [message] = messages_of(case)
+    assert [a.filename for a in message.attachments.all()] == ["agenda.pdf"]
+    assert [r["name"] for r in message.refused_files] == ["faktura.pdf"]
+    assert "inte en filtyp" in message.refused_files[0]["reason"]
