@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "directory",
     "workflows",
     "notifications",
+    "audit",
     "cases",
     "conversation",
     "privacy",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "signin.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -268,6 +270,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 30.0},
     "reminder-scan": {"task": "cases.tasks.send_due_reminders", "schedule": 60.0},
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
+    "retention": {"task": "privacy.tasks.apply_retention", "schedule": 3600.0},
 }
 # --- Inbound email (README, "Email replies") --------------------------------------------------
 # INBOUND_IMAP_URL unset: inbound mail is off (no fetch task, no Reply-To on emails).
@@ -312,6 +315,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.outbox_sweep": {"queue": "periodic"},
     "cases.tasks.send_due_reminders": {"queue": "periodic"},
     "cases.tasks.send_digests": {"queue": "periodic"},
+    "privacy.tasks.apply_retention": {"queue": "periodic"},
     "inbound.tasks.fetch_mail": {"queue": "periodic"},
 }
 
@@ -403,6 +407,31 @@ if not 0 <= OFFICE_HOURS_START < OFFICE_HOURS_END <= 24:
     raise ImproperlyConfigured("OFFICE_HOURS_START must be before OFFICE_HOURS_END (0-24).")
 REMINDER_BATCH_SIZE = _env("REMINDER_BATCH_SIZE", env.int, 500)
 
+# --- Data protection (docs/privacy.md) ------------------------------------------------------
+# Requesters' personal data is anonymised this many months after a case ended (closed,
+# declined, withdrawn); RETENTION_MONTHS_BY_STATE overrides it per outcome, e.g.
+# "closed=36,declined=12,withdrawn=12". The hourly job (privacy.tasks.apply_retention) does it.
+RETENTION_MONTHS = _env("RETENTION_MONTHS", env.int, 24)
+if RETENTION_MONTHS < 1:
+    raise ImproperlyConfigured("Environment variable RETENTION_MONTHS must be at least 1.")
+RETENTION_MONTHS_BY_STATE = _env("RETENTION_MONTHS_BY_STATE", env.dict, {})
+for _state, _months in list(RETENTION_MONTHS_BY_STATE.items()):
+    if (
+        _state not in ("closed", "declined", "withdrawn")
+        or not str(_months).isdigit()
+        or not int(_months)
+    ):
+        raise ImproperlyConfigured(
+            "Environment variable RETENTION_MONTHS_BY_STATE has a bad value: "
+            f"{_state}={_months} (expected closed|declined|withdrawn=<months, at least 1>)"
+        )
+    RETENTION_MONTHS_BY_STATE[_state] = int(_months)
+# The audit log's client address: the same trusted-proxy rule as the rate limits and lockout.
+AUDIT_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# Audit entries older than this are removed by the same job.
+AUDIT_RETENTION_DAYS = _env("AUDIT_RETENTION_DAYS", env.int, 730)
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("Environment variable AUDIT_RETENTION_DAYS must be at least 1.")
 # --- Sign-in: single sign-on (OpenID Connect) and two-factor (README, "Single sign-on") --------
 # Off while OIDC_RP_CLIENT_ID is unset. The provider's endpoints come from its discovery
 # document (OIDC_OP_DISCOVERY_URL) or are given one by one (OIDC_OP_*_ENDPOINT).

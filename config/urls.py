@@ -21,6 +21,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("config.api_urls")),
     path("", include("notifications.urls")),
+    path("", include("audit.urls")),
+    path("", include("privacy.urls")),
     path("", include("inbound.urls")),
     path("", include("directory.urls")),
     path("", include("workflows.urls")),
