@@ -155,9 +155,11 @@ def test_an_unknown_token_goes_to_the_unmatched_queue_and_a_coordinator_attaches
 
 
 def test_a_reply_to_an_anonymised_case_goes_to_the_unmatched_queue(case, imap):
-    from inbound.erasure import cases_erase
+    from privacy.services import requester_erase
 
-    cases_erase([case.pk])
+    requester_erase(email=case.requester_email)
+    case.refresh_from_db()
+    assert case.anonymised_at is not None
     imap.append(client_reply(to=case.reply_to))
     assert mail_fetch().counts == {"unmatched": 1}
     assert InboundMail.objects.get().reason == Reason.ANONYMISED
