@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import Role, User
+from audit.models import Action
+from audit.services import audit_record
 
 
 @transaction.atomic
@@ -13,7 +15,8 @@ def staff_user_create(
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}")
     email = email.strip().lower()
-    user, _ = User.objects.get_or_create(username=email, defaults={"email": email})
+    user, created = User.objects.get_or_create(username=email, defaults={"email": email})
+    old_role = "" if created else user.role
     user.email = email
     user.role = role
     user.first_name = first_name or user.first_name
@@ -25,4 +28,12 @@ def staff_user_create(
     elif not user.has_usable_password():
         user.set_unusable_password()
     user.save()
+    if role != old_role:
+        audit_record(
+            action=Action.ROLE_CHANGED,
+            actor_label="command",
+            object_type="user",
+            object_id=email,
+            details={"changed": {"role": [old_role, role]}, "created": created},
+        )
     return user

@@ -58,10 +58,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
+    "signin",
     "directory",
     "workflows",
     "notifications",
+    "audit",
     "cases",
     "conversation",
     "privacy",
@@ -78,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "signin.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -145,6 +153,13 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "home"
+
+# Password sign-in goes through signin's backend (it refuses when LOCAL_PASSWORDS is off);
+# single sign-on through the OpenID Connect backend (inactive while OIDC is not configured).
+AUTHENTICATION_BACKENDS = [
+    "signin.backends.LocalPasswordBackend",
+    "signin.oidc.OIDCBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -257,6 +272,7 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-scan": {"task": "cases.tasks.send_due_reminders", "schedule": 60.0},
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
     "activity-reminders": {"task": "activities.tasks.send_activity_reminders", "schedule": 300.0},
+    "retention": {"task": "privacy.tasks.apply_retention", "schedule": 3600.0},
 }
 # --- Inbound email (README, "Email replies") --------------------------------------------------
 # INBOUND_IMAP_URL unset: inbound mail is off (no fetch task, no Reply-To on emails).
@@ -302,6 +318,7 @@ CELERY_TASK_ROUTES = {
     "cases.tasks.send_due_reminders": {"queue": "periodic"},
     "cases.tasks.send_digests": {"queue": "periodic"},
     "activities.tasks.send_activity_reminders": {"queue": "periodic"},
+    "privacy.tasks.apply_retention": {"queue": "periodic"},
     "inbound.tasks.fetch_mail": {"queue": "periodic"},
 }
 
@@ -392,3 +409,88 @@ OFFICE_HOURS_END = _env("OFFICE_HOURS_END", env.int, 17)
 if not 0 <= OFFICE_HOURS_START < OFFICE_HOURS_END <= 24:
     raise ImproperlyConfigured("OFFICE_HOURS_START must be before OFFICE_HOURS_END (0-24).")
 REMINDER_BATCH_SIZE = _env("REMINDER_BATCH_SIZE", env.int, 500)
+
+# --- Data protection (docs/privacy.md) ------------------------------------------------------
+# Requesters' personal data is anonymised this many months after a case ended (closed,
+# declined, withdrawn); RETENTION_MONTHS_BY_STATE overrides it per outcome, e.g.
+# "closed=36,declined=12,withdrawn=12". The hourly job (privacy.tasks.apply_retention) does it.
+RETENTION_MONTHS = _env("RETENTION_MONTHS", env.int, 24)
+if RETENTION_MONTHS < 1:
+    raise ImproperlyConfigured("Environment variable RETENTION_MONTHS must be at least 1.")
+RETENTION_MONTHS_BY_STATE = _env("RETENTION_MONTHS_BY_STATE", env.dict, {})
+for _state, _months in list(RETENTION_MONTHS_BY_STATE.items()):
+    if (
+        _state not in ("closed", "declined", "withdrawn")
+        or not str(_months).isdigit()
+        or not int(_months)
+    ):
+        raise ImproperlyConfigured(
+            "Environment variable RETENTION_MONTHS_BY_STATE has a bad value: "
+            f"{_state}={_months} (expected closed|declined|withdrawn=<months, at least 1>)"
+        )
+    RETENTION_MONTHS_BY_STATE[_state] = int(_months)
+# The audit log's client address: the same trusted-proxy rule as the rate limits and lockout.
+AUDIT_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# Audit entries older than this are removed by the same job.
+AUDIT_RETENTION_DAYS = _env("AUDIT_RETENTION_DAYS", env.int, 730)
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("Environment variable AUDIT_RETENTION_DAYS must be at least 1.")
+# --- Sign-in: single sign-on (OpenID Connect) and two-factor (README, "Single sign-on") --------
+# Off while OIDC_RP_CLIENT_ID is unset. The provider's endpoints come from its discovery
+# document (OIDC_OP_DISCOVERY_URL) or are given one by one (OIDC_OP_*_ENDPOINT).
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_DISCOVERY_URL = env.str("OIDC_OP_DISCOVERY_URL", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_CREATE_USERS = _env("OIDC_CREATE_USERS", env.bool, False)
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
+
+
+def _role_map(raw: str) -> dict[str, str]:
+    """Parse "samverka-coordinators=coordinator,samverka-admins=admin" to {group: role}."""
+    roles = {"coordinator", "contact", "registrar", "admin"}  # accounts.models.Role
+    mapping = {}
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        group, _sep, role = (part.strip() for part in pair.partition("="))
+        if not group or role not in roles:
+            raise ImproperlyConfigured(
+                f"Environment variable OIDC_ROLE_MAP has a bad value: {pair!r} "
+                f"(expected group=role, role one of {', '.join(sorted(roles))})"
+            )
+        mapping[group] = role
+    return mapping
+
+
+# Empty: roles stay managed in Samverka (the admin). Set: each sign-in takes the role from the
+# claim, and an account none of whose groups maps to a role is refused.
+OIDC_ROLE_MAP = _role_map(env.str("OIDC_ROLE_MAP", default=""))
+if OIDC_RP_CLIENT_ID:
+    if not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured("Environment variable OIDC_RP_CLIENT_SECRET must be set.")
+    _endpoints = ("AUTHORIZATION", "TOKEN", "USER")
+    if not OIDC_OP_DISCOVERY_URL and not all(vars()[f"OIDC_OP_{e}_ENDPOINT"] for e in _endpoints):
+        raise ImproperlyConfigured(
+            "Environment variable OIDC_OP_DISCOVERY_URL (or OIDC_OP_AUTHORIZATION_ENDPOINT, "
+            "OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_USER_ENDPOINT) must be set with OIDC_RP_CLIENT_ID."
+        )
+# Library settings (mozilla-django-oidc) that are not the deployment's choice.
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the hint for ending the provider's session on logout
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = OIDC_CREATE_USERS
+LOGIN_REDIRECT_URL_FAILURE = "login"
+# LOCAL_PASSWORDS=0: only single sign-on; the password form, the admin's login and password
+# reset refuse.
+LOCAL_PASSWORDS = _env("LOCAL_PASSWORDS", env.bool, True)
+# Administrators (role admin or superusers) who sign in with a password confirm a TOTP code
+# (enrolled on their first sign-in); after single sign-on only with ADMIN_TOTP_AFTER_SSO, since
+# the identity provider does its own multi-factor authentication.
+ADMIN_TOTP_REQUIRED = _env("ADMIN_TOTP_REQUIRED", env.bool, True)
+ADMIN_TOTP_AFTER_SSO = _env("ADMIN_TOTP_AFTER_SSO", env.bool, False)
+OTP_TOTP_ISSUER = "Samverka"

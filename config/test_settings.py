@@ -55,3 +55,8 @@ STORAGES = {
 }
 # Attachments of the tests go to a folder of their own, removed with the temporary files.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="samverka-test-media-"))
+
+# The administrators' second factor is on in production (ADMIN_TOTP_REQUIRED); the tests of
+# other features sign administrators in with force_login and test what comes after. The tests of
+# the second factor (tests/signin/) switch it on.
+ADMIN_TOTP_REQUIRED = False

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -162,8 +162,11 @@ def mail_take(*, raw: bytes, mailbox: str, uidvalidity: int, uid: int) -> str:
         case=decision.case,
     )
     try:
-        with transaction.atomic():
-            mail.save(force_insert=True)
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # a savepoint: a duplicate key loses cleanly
+                mail.save(force_insert=True)
+        else:
+            mail.save(force_insert=True)  # autocommit: one round trip
     except IntegrityError:
         default_storage.delete(raw_name)
         return "skipped"
@@ -194,10 +197,34 @@ def _resume(mail: InboundMail) -> str:
     return "resumed"
 
 
+# Messages are fetched and moved in chunks (one IMAP command each way, not one per message),
+# of at most this many messages and, past the first, this many bytes (attachments are large).
+FETCH_CHUNK = 50
+FETCH_CHUNK_BYTES = 25 * 1024 * 1024
+
+
+def _chunks(uids: list[int], sizes: dict[int, int]) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if chunk and (len(chunk) >= FETCH_CHUNK or total + size > FETCH_CHUNK_BYTES):
+            yield chunk
+            chunk, total = [], 0
+        chunk.append(uid)
+        total += size
+    if chunk:
+        yield chunk
+
+
 def mail_fetch(*, url: str = "", limit: int | None = None) -> FetchReport:
     """One pass over the mailbox: take every message in it, then move it to the processed
     folder. An IMAP error ends the pass (logged, in the report): what was not moved is taken
-    again on the next pass, and what was recorded is not imported twice."""
+    again on the next pass, and what was recorded is not imported twice.
+
+    Per chunk of messages: which are recorded already (a pass that stopped before moving
+    them: finished, not redone), fetch the others, take each (mail_take), move the chunk.
+    """
     report = FetchReport()
     url = url or settings.INBOUND_IMAP_URL
     if not url:
@@ -206,22 +233,32 @@ def mail_fetch(*, url: str = "", limit: int | None = None) -> FetchReport:
     try:
         config = MailboxConfig.from_url(url)
         with Mailbox(config) as box:
-            for uid in box.uids()[: limit or settings.INBOUND_BATCH_SIZE]:
-                known = InboundMail.objects.filter(
-                    mailbox=config.label, uidvalidity=box.uidvalidity, uid=uid
-                ).first()
-                if known is not None:
-                    outcome = _resume(known)
-                else:
-                    raw = box.fetch(uid)
-                    if raw is None:
-                        continue
-                    outcome = mail_take(
-                        raw=raw, mailbox=config.label, uidvalidity=box.uidvalidity, uid=uid
-                    )
-                if outcome != "skipped":
-                    box.move(uid)
-                report.counts[outcome] += 1
+            uids = box.uids()[: limit or settings.INBOUND_BATCH_SIZE]
+            for chunk in _chunks(uids, box.sizes(uids)):
+                known = {
+                    mail.uid: mail
+                    for mail in InboundMail.objects.filter(
+                        mailbox=config.label, uidvalidity=box.uidvalidity, uid__in=chunk
+                    ).select_related("case")
+                }
+                fetched = box.fetch([uid for uid in chunk if uid not in known])
+                done = []
+                for uid in chunk:
+                    if uid in known:
+                        outcome = _resume(known[uid])
+                    elif uid in fetched:
+                        outcome = mail_take(
+                            raw=fetched.pop(uid),
+                            mailbox=config.label,
+                            uidvalidity=box.uidvalidity,
+                            uid=uid,
+                        )
+                    else:
+                        continue  # gone meanwhile
+                    if outcome != "skipped":
+                        done.append(uid)
+                    report.counts[outcome] += 1
+                box.move(done)
     except MailboxError as exc:
         report.error = str(exc)
         logger.warning(

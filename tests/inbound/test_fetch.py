@@ -223,3 +223,20 @@ def test_fetch_mail_prints_what_it_did(case, imap, capsys):
 
     out = capsys.readouterr().out
     assert "Fetched 3 message(s): auto_reply: 1, imported: 1, unmatched: 1" in out
+
+
+def test_a_server_without_move_gets_copy_delete_and_expunge(case, imap, monkeypatch):
+    from inbound.mailbox import Mailbox
+
+    enter = Mailbox.__enter__
+
+    def without_move(self):
+        enter(self)
+        self.can_move = False
+        return self
+
+    monkeypatch.setattr(Mailbox, "__enter__", without_move)
+    imap.append(client_reply(to=case.reply_to))
+    imap.append(client_reply(to=case.reply_to))
+    assert mail_fetch().counts == {"imported": 2}
+    assert imap.count("INBOX") == 0 and imap.count("Processed") == 2
