@@ -387,6 +387,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "workflows.models.State",
         "TransitionNameEnum": "workflows.definition.TRANSITION_NAMES",
+        "CaseEventKindEnum": "cases.models.EventKind",
     },
 }
 
