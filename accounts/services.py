@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts.models import Role, User
+from accounts.models import Notify, Role, User
 from audit.models import Action
 from audit.services import audit_record
 
@@ -36,4 +36,20 @@ def staff_user_create(
             object_id=email,
             details={"changed": {"role": [old_role, role]}, "created": created},
         )
+    return user
+
+
+NOTIFY_FIELDS = ("notify_reply", "notify_withdrawn", "notify_new_request")
+
+
+def user_notifications_save(*, user: User, choices: dict[str, str]) -> User:
+    """Save how `user` hears of replies, withdrawals and new requests (Notify values)."""
+    changed = []
+    for field, value in choices.items():
+        if field not in NOTIFY_FIELDS or value not in Notify.values:
+            raise ValueError(f"Bad notification choice {field}={value!r}")
+        setattr(user, field, value)
+        changed.append(field)
+    if changed:
+        user.save(update_fields=changed)
     return user

@@ -384,6 +384,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "workflows.models.State",
         "TransitionNameEnum": "workflows.definition.TRANSITION_NAMES",
+        "CaseEventKindEnum": "cases.models.EventKind",
     },
 }
 

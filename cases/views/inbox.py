@@ -32,6 +32,7 @@ from workflows.models import State
 
 VIEW_LABELS = {
     "new": pgettext_lazy("inbox view", "New"),
+    "replies": pgettext_lazy("inbox view", "New reply"),
     "unassigned": pgettext_lazy("inbox view", "Unassigned"),
     "mine": pgettext_lazy("inbox view", "Mine"),
     "waiting": pgettext_lazy("inbox view", "Waiting too long"),
