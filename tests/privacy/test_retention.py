@@ -214,3 +214,17 @@ def test_audit_entries_older_than_the_limit_go_with_the_same_job(db, settings):
     assert AuditEntry.objects.filter(pk=recent.pk).exists()
     assert run.removed["audit"] == 1
     assert AuditEntry.objects.filter(action=Action.AUDIT_PRUNED).get().details["removed"] == 1
+
+
+def test_the_public_privacy_notice_states_the_retention_time(client, settings):
+    settings.RETENTION_MONTHS = 18
+    html = client.get("/privacy/").content.decode()
+    assert "anonymiseras 18 månader efter att ärendet avslutats" in html
+
+
+def test_the_case_page_of_an_anonymised_case_says_so(client, cases, coordinator):
+    retention_apply(trigger="job")
+    client.force_login(coordinator)
+    html = client.get(f"/staff/cases/{cases['old_closed'].reference}/").content.decode()
+    assert "Personuppgifterna togs bort" in html
+    assert "Gammal Avslutad" not in html and "gammal@boras.example" not in html
