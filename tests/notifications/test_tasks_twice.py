@@ -26,7 +26,9 @@ TESTED = {
 
 
 def test_every_project_task_has_a_run_twice_test():
-    ours = {name for name in app.tasks if name.split(".")[0] in {"cases", "notifications", "privacy"}}
+    ours = {
+        name for name in app.tasks if name.split(".")[0] in {"cases", "notifications", "privacy"}
+    }
     assert ours == TESTED
 
 

@@ -263,3 +263,25 @@ def test_a_bad_retention_setting_stops_start_up_with_its_name(name, value, tmp_p
     )
     assert result.returncode != 0
     assert f"Environment variable {name}" in result.stderr
+
+
+def test_a_case_whose_eraser_fails_is_recorded_and_does_not_stop_the_others(cases, clean_registry):
+    bad = cases["old_withdrawn"].pk
+
+    def erase(case_ids: list[int]) -> int:
+        if bad in case_ids:
+            raise RuntimeError("storage down")
+        return len(case_ids)
+
+    clean_registry.register("files", eraser=erase)
+
+    run = retention_apply(trigger="job").run
+
+    assert run.references == [cases["old_closed"].reference]
+    assert run.failed == [cases["old_withdrawn"].reference]
+    assert run.removed["files"] == 1
+    failed_case = Case.objects.get(pk=bad)
+    assert failed_case.anonymised_at is None and failed_case.requester_name == "Ångrad Person"
+    # The next run, with the storage back, takes it.
+    clean_registry.register("files", eraser=lambda ids: len(ids))
+    assert retention_apply(trigger="job").references == [cases["old_withdrawn"].reference]
