@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "conversation",
     "privacy",
     "inbound",
+    "activities",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +271,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 30.0},
     "reminder-scan": {"task": "cases.tasks.send_due_reminders", "schedule": 60.0},
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
+    "activity-reminders": {"task": "activities.tasks.send_activity_reminders", "schedule": 300.0},
     "retention": {"task": "privacy.tasks.apply_retention", "schedule": 3600.0},
 }
 # --- Inbound email (README, "Email replies") --------------------------------------------------
@@ -315,6 +317,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.outbox_sweep": {"queue": "periodic"},
     "cases.tasks.send_due_reminders": {"queue": "periodic"},
     "cases.tasks.send_digests": {"queue": "periodic"},
+    "activities.tasks.send_activity_reminders": {"queue": "periodic"},
     "privacy.tasks.apply_retention": {"queue": "periodic"},
     "inbound.tasks.fetch_mail": {"queue": "periodic"},
 }

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("workflows.urls")),
     path("", include("conversation.urls")),
+    path("", include("activities.urls")),
     path("", include("cases.urls")),
 ]
 
