@@ -439,6 +439,21 @@ if AUDIT_RETENTION_DAYS < 1:
 # --- Sign-in: single sign-on (OpenID Connect) and two-factor (README, "Single sign-on") --------
 # Off while OIDC_RP_CLIENT_ID is unset. The provider's endpoints come from its discovery
 # document (OIDC_OP_DISCOVERY_URL) or are given one by one (OIDC_OP_*_ENDPOINT).
+
+
+def _flag(name: str, default: bool) -> bool:
+    """A yes/no variable; anything but 1/0, true/false, yes/no, on/off stops start-up (a
+    security switch must not read a typo as "off")."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"Environment variable {name} has a bad value: {raw!r} (use 1 or 0)")
+
+
 OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
 OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
 OIDC_OP_DISCOVERY_URL = env.str("OIDC_OP_DISCOVERY_URL", default="")
@@ -449,7 +464,7 @@ OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
 OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
 OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
 OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
-OIDC_CREATE_USERS = _env("OIDC_CREATE_USERS", env.bool, False)
+OIDC_CREATE_USERS = _flag("OIDC_CREATE_USERS", False)
 OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
 
 
@@ -475,7 +490,9 @@ if OIDC_RP_CLIENT_ID:
     if not OIDC_RP_CLIENT_SECRET:
         raise ImproperlyConfigured("Environment variable OIDC_RP_CLIENT_SECRET must be set.")
     _endpoints = ("AUTHORIZATION", "TOKEN", "USER")
-    if not OIDC_OP_DISCOVERY_URL and not all(vars()[f"OIDC_OP_{e}_ENDPOINT"] for e in _endpoints):
+    if not OIDC_OP_DISCOVERY_URL and not all(
+        globals()[f"OIDC_OP_{e}_ENDPOINT"] for e in _endpoints
+    ):
         raise ImproperlyConfigured(
             "Environment variable OIDC_OP_DISCOVERY_URL (or OIDC_OP_AUTHORIZATION_ENDPOINT, "
             "OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_USER_ENDPOINT) must be set with OIDC_RP_CLIENT_ID."
@@ -488,10 +505,10 @@ OIDC_CREATE_USER = OIDC_CREATE_USERS
 LOGIN_REDIRECT_URL_FAILURE = "login"
 # LOCAL_PASSWORDS=0: only single sign-on; the password form, the admin's login and password
 # reset refuse.
-LOCAL_PASSWORDS = _env("LOCAL_PASSWORDS", env.bool, True)
+LOCAL_PASSWORDS = _flag("LOCAL_PASSWORDS", True)
 # Administrators (role admin or superusers) who sign in with a password confirm a TOTP code
 # (enrolled on their first sign-in); after single sign-on only with ADMIN_TOTP_AFTER_SSO, since
 # the identity provider does its own multi-factor authentication.
-ADMIN_TOTP_REQUIRED = _env("ADMIN_TOTP_REQUIRED", env.bool, True)
-ADMIN_TOTP_AFTER_SSO = _env("ADMIN_TOTP_AFTER_SSO", env.bool, False)
+ADMIN_TOTP_REQUIRED = _flag("ADMIN_TOTP_REQUIRED", True)
+ADMIN_TOTP_AFTER_SSO = _flag("ADMIN_TOTP_AFTER_SSO", False)
 OTP_TOTP_ISSUER = "Samverka"
