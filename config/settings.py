@@ -195,7 +195,7 @@ AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_of"
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"  # TRUSTED_PROXY_COUNT decides
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_CALLABLE = "myaccount.lockout.lockout_response"
 # A successful sign-in does not wipe the counts: an attacker with an account of their own could
