@@ -202,6 +202,9 @@ AXES_LOCKOUT_CALLABLE = "myaccount.lockout.lockout_response"
 # otherwise sign in between guesses to reset the client's and the victim's counters.
 AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
+# Successful sign-ins are in the audit log (with its retention); axes' own access log would keep
+# every address forever.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # A signed-in staff user is signed out after this long without a request (the session list
 # on /staff/account/ shows and ends the others).
