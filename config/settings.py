@@ -7,6 +7,7 @@ README.md. A bad value fails at start-up with the variable's name.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -54,15 +55,16 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "accounts",
     "signin",
+    "myaccount",
     "directory",
     "workflows",
     "notifications",
@@ -87,7 +89,10 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "signin.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the request into the page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -154,17 +159,64 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "home"
 
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Sign-in --------------------------------------------------------------------------------
+# django-axes counts failed sign-ins in the database (every web process and worker sees the
+# same counts) and locks out per account and per client: the staff login, /admin/login/ and
+# API tokens (accounts.authentication). The client is the same address every per-client limit
+# uses (AXES_CLIENT_IP_CALLABLE). An administrator unlocks in the admin (Axes → access
+# attempts) or with `manage.py axes_reset_username <email>` / `axes_reset_ip <address>`.
 # Password sign-in goes through signin's backend (it refuses when LOCAL_PASSWORDS is off);
 # single sign-on through the OpenID Connect backend (inactive while OIDC is not configured).
+# axes' backend comes first: it refuses a locked-out account or client before either.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "signin.backends.LocalPasswordBackend",
     "signin.oidc.OIDCBackend",
 ]
-
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
+LOGIN_FAILURE_LIMIT = _env("LOGIN_FAILURE_LIMIT", env.int, 5)
+LOGIN_CLIENT_FAILURE_LIMIT = _env("LOGIN_CLIENT_FAILURE_LIMIT", env.int, 20)
+LOGIN_LOCKOUT_MINUTES = _env("LOGIN_LOCKOUT_MINUTES", env.int, 15)
+if min(LOGIN_FAILURE_LIMIT, LOGIN_CLIENT_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES) < 1:
+    raise ImproperlyConfigured(
+        "Environment variables LOGIN_FAILURE_LIMIT, LOGIN_CLIENT_FAILURE_LIMIT and "
+        "LOGIN_LOCKOUT_MINUTES must be at least 1."
+    )
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_of"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_CALLABLE = "myaccount.lockout.lockout_response"
+# A successful sign-in does not wipe the counts: an attacker with an account of their own could
+# otherwise sign in between guesses to reset the client's and the victim's counters.
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# A signed-in staff user is signed out after this long without a request (the session list
+# on /staff/account/ shows and ends the others).
+STAFF_SESSION_IDLE_MINUTES = _env("STAFF_SESSION_IDLE_MINUTES", env.int, 8 * 60)
+if STAFF_SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("Environment variable STAFF_SESSION_IDLE_MINUTES must be >= 1.")
+# API tokens (accounts.ApiToken, stored as SHA-256 hashes) expire this many days after creation.
+API_TOKEN_DAYS = _env("API_TOKEN_DAYS", env.int, 90)
+if API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("Environment variable API_TOKEN_DAYS must be at least 1.")
+# Password reset links work this long (Django's PASSWORD_RESET_TIMEOUT, in seconds); a reset
+# is asked at most this often per address and per client an hour (myaccount.views).
+PASSWORD_RESET_TIMEOUT = _env("PASSWORD_RESET_MINUTES", env.int, 60) * 60
+PASSWORD_RESET_PER_ADDRESS = 3
+PASSWORD_RESET_PER_CLIENT = 10
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
@@ -353,7 +405,7 @@ BENCH_ENDPOINTS = _env("BENCH_ENDPOINTS", env.bool, False)
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -372,8 +424,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "DESCRIPTION": (
         "Collaboration requests from municipalities and their handling.\n\n"
-        "Authenticate with `Authorization: Token <key>` (`manage.py drf_create_token <email>`) "
-        "or a staff session. Every error has the shape "
+        "Authenticate with `Authorization: Token <key>` or a staff session. A staff user creates "
+        "and revokes their tokens on /staff/account/ (or `manage.py create_api_token <email>`); "
+        "tokens expire (90 days by default). Too many failed sign-ins or wrong tokens from one "
+        "client answer 429 with code `locked_out` for a while. Every error has the shape "
         '`{"error": {"code": "...", "message": "...", "fields": {"field": ["..."]}}}`; '
         "messages follow `Accept-Language` (sv, en)."
     ),

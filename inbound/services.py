@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from cases.errors import CaseValidationError
+from cases.errors import CaseError, CaseValidationError
 from cases.models import Case
 from inbound import port
 from inbound.addresses import address_refusal, case_anonymised
@@ -37,6 +37,10 @@ from inbound.models import InboundMail, Outcome, Reason, ReplyAddress
 from inbound.parsing import AUTO_REPLY, BOUNCE, MailFile, ParsedMail, mail_parse
 
 logger = logging.getLogger(__name__)
+
+
+# What the row keeps of a reply's text (the conversation keeps at most 20,000 characters).
+BODY_MAX = 100_000
 
 
 class InboundError(CaseValidationError):
@@ -156,7 +160,7 @@ def mail_take(*, raw: bytes, mailbox: str, uidvalidity: int, uid: int) -> str:
         note="\n".join(
             filter(None, [decision.note, *(f"unreadable part: {n}" for n in parsed.unreadable)])
         ),
-        body=parsed.body,
+        body=parsed.body[:BODY_MAX],
         raw=raw_name,
         size=len(raw),
         case=decision.case,
@@ -192,8 +196,12 @@ def _import_pending(mail: InboundMail, case: Case, files: Sequence[MailFile]) ->
 
 def _resume(mail: InboundMail) -> str:
     """A message recorded by a fetch that stopped before moving it: finish, do not redo."""
-    if mail.outcome == Outcome.PENDING and mail.case is not None:
-        return _import_pending(mail, mail.case, _raw_files(mail))
+    if mail.outcome == Outcome.PENDING:
+        if mail.case is not None:
+            return _import_pending(mail, mail.case, _raw_files(mail))
+        # Its case was deleted meanwhile: the queue shows it rather than a pending row forever.
+        mail.outcome, mail.reason = Outcome.UNMATCHED, Reason.REFUSED
+        mail.save(update_fields=["outcome", "reason"])
     return "resumed"
 
 
@@ -299,9 +307,10 @@ def unmatched_attach(*, mail_id: int, reference: str, user: User) -> InboundMail
         files = _raw_files(mail)
         try:
             _import(mail, case, files)
-        except (ValidationError, CaseValidationError) as exc:
-            messages = getattr(exc, "messages", None) or [str(exc)]
-            raise InboundError(fields={"reference": [str(m) for m in messages]}) from exc
+        except ValidationError as exc:
+            raise InboundError(fields={"reference": [str(m) for m in exc.messages]}) from exc
+        except CaseError as exc:  # e.g. the case was anonymised meanwhile
+            raise InboundError(fields={"reference": [str(exc.message)]}) from exc
         mail.outcome, mail.handled_by, mail.handled_at = Outcome.ATTACHED, user, timezone.now()
         mail.save()
     return mail

@@ -8,10 +8,10 @@ import io
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.services import api_token_create
 from audit.models import Action, AuditEntry
 from directory.models import ContactPerson
 from directory.services import directory_import
@@ -47,7 +47,7 @@ def test_a_case_someone_may_not_see_records_no_view(client, directory, contact_u
 def test_reading_a_case_through_the_api_is_recorded(directory, registrar):
     case = make_case()
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=registrar).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=registrar, name='t')[1]}")
     assert api.get(reverse("api:case-detail", args=[case.reference])).status_code == 200
     entry = last(Action.CASE_VIEWED)
     assert entry.actor == registrar and entry.details == {"via": "api"}

@@ -50,4 +50,5 @@ def test_erasing_a_case_blanks_its_emails_deletes_the_files_and_stops_its_addres
     with transaction.atomic():
         assert email_erase("eva.ek@boras.example") == 2  # the stray one and the late reply
     assert email_export("eva.ek@boras.example") == {"incoming_emails": []}
+    assert not InboundMail.objects.filter(outcome="unmatched").exists(), "out of the queue"
     assert list(tmp_path.rglob("*.eml")) == []
