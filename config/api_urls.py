@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from activities import api as activities_api
 from api.errors import error_body
 from cases import api as cases_api
 from conversation import api as conversation_api
@@ -61,6 +62,17 @@ v1 = [
         "cases/<str:reference>/transitions/",
         cases_api.CaseTransitionsView.as_view(),
         name="case-transitions",
+    ),
+    path("activities/", activities_api.ActivityListView.as_view(), name="activity-list"),
+    path(
+        "activities/<str:id>/",
+        activities_api.ActivityDetailView.as_view(),
+        name="activity-detail",
+    ),
+    path(
+        "activities/<str:id>/registrations/",
+        activities_api.ActivityRegistrationsView.as_view(),
+        name="activity-registrations",
     ),
     *router.urls,
 ]

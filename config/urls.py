@@ -17,6 +17,7 @@ admin.site.login = admin_login(admin.site.login)  # type: ignore[method-assign]
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("signin.urls")),
+    path("", include("myaccount.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("api/", include("config.api_urls")),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("workflows.urls")),
     path("", include("conversation.urls")),
+    path("", include("activities.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -12,6 +12,7 @@ Never lost, never twice, never a loop:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections import Counter
@@ -28,15 +29,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from cases.errors import CaseValidationError
+from cases.errors import CaseError, CaseValidationError
 from cases.models import Case
 from inbound import port
 from inbound.addresses import address_refusal, case_anonymised
 from inbound.mailbox import Mailbox, MailboxConfig, MailboxError
 from inbound.models import InboundMail, Outcome, Reason, ReplyAddress
-from inbound.parsing import AUTO_REPLY, BOUNCE, MailFile, ParsedMail, mail_parse
+from inbound.parsing import AUTO_REPLY, BOUNCE, REPLY, MailFile, ParsedMail, mail_parse
 
 logger = logging.getLogger(__name__)
+
+
+# What the row keeps of a reply's text (the conversation keeps at most 20,000 characters).
+BODY_MAX = 100_000
 
 
 class InboundError(CaseValidationError):
@@ -139,8 +144,25 @@ def mail_take(*, raw: bytes, mailbox: str, uidvalidity: int, uid: int) -> str:
        fetch to finish.
     Returns the outcome ("skipped" when another fetch took the message).
     """
-    parsed = mail_parse(raw)
-    decision = _decide(parsed)
+    try:
+        parsed = mail_parse(raw)
+        decision = _decide(parsed)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a message we cannot read must not block the rest
+        logger.warning("Inbound mail UID %s could not be read", uid, exc_info=True)
+        parsed = ParsedMail(
+            message_id=f"<sha256-{hashlib.sha256(raw).hexdigest()}@inbound.invalid>",
+            sender="",
+            recipient="",
+            subject="",
+            sent_at=None,
+            kind=REPLY,
+            tokens=[],
+            threads=[],
+        )
+        note = f"could not be read: {type(exc).__name__}: {exc}"[:2000]
+        decision = _Decision(Outcome.UNMATCHED, Reason.UNREADABLE, note)
     raw_name = _raw_save(raw)
     mail = InboundMail(
         mailbox=mailbox,
@@ -156,7 +178,7 @@ def mail_take(*, raw: bytes, mailbox: str, uidvalidity: int, uid: int) -> str:
         note="\n".join(
             filter(None, [decision.note, *(f"unreadable part: {n}" for n in parsed.unreadable)])
         ),
-        body=parsed.body,
+        body=parsed.body[:BODY_MAX],
         raw=raw_name,
         size=len(raw),
         case=decision.case,
@@ -192,8 +214,12 @@ def _import_pending(mail: InboundMail, case: Case, files: Sequence[MailFile]) ->
 
 def _resume(mail: InboundMail) -> str:
     """A message recorded by a fetch that stopped before moving it: finish, do not redo."""
-    if mail.outcome == Outcome.PENDING and mail.case is not None:
-        return _import_pending(mail, mail.case, _raw_files(mail))
+    if mail.outcome == Outcome.PENDING:
+        if mail.case is not None:
+            return _import_pending(mail, mail.case, _raw_files(mail))
+        # Its case was deleted meanwhile: the queue shows it rather than a pending row forever.
+        mail.outcome, mail.reason = Outcome.UNMATCHED, Reason.REFUSED
+        mail.save(update_fields=["outcome", "reason"])
     return "resumed"
 
 
@@ -299,9 +325,10 @@ def unmatched_attach(*, mail_id: int, reference: str, user: User) -> InboundMail
         files = _raw_files(mail)
         try:
             _import(mail, case, files)
-        except (ValidationError, CaseValidationError) as exc:
-            messages = getattr(exc, "messages", None) or [str(exc)]
-            raise InboundError(fields={"reference": [str(m) for m in messages]}) from exc
+        except ValidationError as exc:
+            raise InboundError(fields={"reference": [str(m) for m in exc.messages]}) from exc
+        except CaseError as exc:  # e.g. the case was anonymised meanwhile
+            raise InboundError(fields={"reference": [str(exc.message)]}) from exc
         mail.outcome, mail.handled_by, mail.handled_at = Outcome.ATTACHED, user, timezone.now()
         mail.save()
     return mail

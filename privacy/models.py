@@ -24,6 +24,8 @@ class RetentionRun(models.Model):
     cases = models.PositiveIntegerField(_("cases"), default=0)
     # The references of the cases anonymised (not personal data: a reference is public).
     references = models.JSONField(default=list, blank=True)
+    # References of cases that could not be anonymised (an eraser failed): tried again next run.
+    failed = models.JSONField(default=list, blank=True)
     # Items changed per holder, e.g. {"cases": 3, "events": 2, "outbox": 5, "audit": 10}.
     removed = models.JSONField(default=dict, blank=True)
 

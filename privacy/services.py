@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,8 @@ from cases.models import Case, CaseEvent
 from notifications.models import OutboxMessage, OutboxStatus
 from privacy import registry, selectors
 from privacy.models import RetentionRun
+
+logger = logging.getLogger(__name__)
 
 BATCH = 200
 REMOVED = ""
@@ -150,6 +153,7 @@ def _add(total: dict[str, int], more: dict[str, int]) -> None:
 class RetentionResult:
     run: RetentionRun
     references: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
 
 def retention_apply(
@@ -165,7 +169,10 @@ def retention_apply(
     2. Per batch of BATCH cases, in one transaction: lock the due rows (SKIP LOCKED: a second
        run at the same moment takes other rows, never the same), ask every registered holder
        to erase, then blank the case and mark it anonymised.
-    3. Remove audit entries older than AUDIT_RETENTION_DAYS; record the totals.
+    3. A batch that fails is retried one case at a time; a case that still fails is logged,
+       recorded in the run (`failed`) and left for the next run, so one bad case neither
+       stops the others nor loops within the run.
+    4. Remove audit entries older than AUDIT_RETENTION_DAYS; record the totals.
     A dry run lists what would go and changes nothing.
     """
     now = now or timezone.now()
@@ -178,34 +185,69 @@ def retention_apply(
     if dry_run:
         result.references = list(selectors.cases_due(now=now).values_list("reference", flat=True))
     else:
+        seen: set[int] = set()
         while True:
-            with transaction.atomic():
-                batch = list(
-                    selectors.cases_due(now=now)
-                    .select_for_update(skip_locked=True)
-                    .only("pk", "reference", "requester_email")[:BATCH]
-                )
-                if not batch:
-                    break
-                ids = [c.pk for c in batch]
-                emails = {c.requester_email for c in batch if c.requester_email}
-                _add(removed, _erase_cases(ids, emails))
-                result.references += [c.reference for c in batch]
+            # Taken once per run: done, failed, or locked by a concurrent run.
+            ids = list(
+                selectors.cases_due(now=now)
+                .exclude(pk__in=seen)
+                .values_list("pk", flat=True)[:BATCH]
+            )
+            if not ids:
+                break
+            seen.update(ids)
+            try:
+                result.references += _anonymise_locked(ids, now, removed)
+            except Exception:
+                logger.exception("Retention: a batch failed; trying its cases one by one")
+                for pk in ids:
+                    try:
+                        result.references += _anonymise_locked([pk], now, removed)
+                    except Exception:
+                        logger.exception("Retention: case %s could not be anonymised", pk)
+                        result.failed.append(
+                            Case.objects.filter(pk=pk).values_list("reference", flat=True)[0]
+                        )
         removed["audit"] = audit_prune(now=now)
     run.cases = len(result.references)
     run.references = result.references
+    run.failed = result.failed
     run.removed = removed
     run.finished_at = timezone.now()
-    run.save(update_fields=["cases", "references", "removed", "finished_at"])
+    run.save(update_fields=["cases", "references", "failed", "removed", "finished_at"])
     audit_record(
         action=Action.RETENTION_RUN,
         user=user,
         actor_label="" if user else trigger,
         object_type="retention_run",
         object_id=run.pk,
-        details={"dry_run": dry_run, "cases": run.cases, "removed": removed},
+        details={
+            "dry_run": dry_run,
+            "cases": run.cases,
+            "removed": removed,
+            "failed": result.failed,
+        },
     )
     return result
+
+
+def _anonymise_locked(ids: list[int], now: datetime, removed: dict[str, int]) -> list[str]:
+    """Anonymise those of `ids` that are still due and not locked by another run, in one
+    transaction with every holder's eraser; add the counts to `removed` only on success."""
+    with transaction.atomic():
+        batch = list(
+            selectors.cases_due(now=now)
+            .filter(pk__in=ids)
+            .select_for_update(skip_locked=True)
+            .only("pk", "reference", "requester_email")
+        )
+        if not batch:
+            return []
+        counts = _erase_cases(
+            [c.pk for c in batch], {c.requester_email for c in batch if c.requester_email}
+        )
+    _add(removed, counts)
+    return [c.reference for c in batch]
 
 
 def retention_export(*, cases: list[Case], fmt: str, user: Any = None) -> None:

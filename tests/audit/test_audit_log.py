@@ -8,10 +8,10 @@ import io
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.services import api_token_create
 from audit.models import Action, AuditEntry
 from directory.models import ContactPerson
 from directory.services import directory_import
@@ -47,7 +47,7 @@ def test_a_case_someone_may_not_see_records_no_view(client, directory, contact_u
 def test_reading_a_case_through_the_api_is_recorded(directory, registrar):
     case = make_case()
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=registrar).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=registrar, name='t')[1]}")
     assert api.get(reverse("api:case-detail", args=[case.reference])).status_code == 200
     entry = last(Action.CASE_VIEWED)
     assert entry.actor == registrar and entry.details == {"via": "api"}
@@ -228,3 +228,26 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_one_the_proxy_saw(
         HTTP_X_FORWARDED_FOR="203.0.113.9, 192.0.2.44",
     )
     assert last(Action.CASE_VIEWED).client_address == "192.0.2.44"
+
+
+def test_an_edit_in_the_admin_is_recorded_from_the_admins_own_log(client, directory):
+    from directory.models import Municipality
+
+    admin = make_user("admin")
+    client.force_login(admin)
+    borås = Municipality.objects.get(code="1490")
+    response = client.post(
+        reverse("admin:directory_municipality_change", args=[borås.pk]),
+        {
+            "name": "Borås Stad",
+            "code": "1490",
+            "org_number": borås.org_number,
+            "member": "on",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    entry = last(Action.ADMIN_CHANGE)
+    assert entry.actor == admin
+    assert (entry.object_type, entry.object_id) == ("directory.municipality", str(borås.pk))
+    assert entry.details["what"] == "changed" and entry.details["object"] == "Borås Stad"

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from cases import selectors
 from cases.models import Case
-from directory.suggestions import directory_changed
+from directory.suggestions import MIN_SHARE_OF_BEST, directory_changed
 from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +47,11 @@ def test_only_suggestions_with_evidence_are_shown(client, coordinator, directory
     assert 1 <= len(shown) < 5
     assert ranked[0].contact.email in shown
     for s in ranked:
-        if s.score < selectors.MIN_SHARE_OF_BEST * ranked[0].score:
+        if s.score < MIN_SHARE_OF_BEST * ranked[0].score:
             assert s.contact.email not in shown
 
 
-def test_a_request_without_evidence_says_there_is_no_clear_suggestion(
+def test_a_request_without_evidence_says_there_is_no_good_match_and_offers_the_coordinators(
     client, coordinator, directory
 ):
     case = make_case(
@@ -64,8 +64,12 @@ def test_a_request_without_evidence_says_there_is_no_clear_suggestion(
 
     content = get(client, case)
 
-    assert suggested(content) == []
-    assert "Inga tydliga förslag – välj i katalogen." in content
+    assert 'data-testid="suggestion"' not in content
+    assert "Ingen bra matchning." in content
+    assert "går till koordinatorerna" in content
+    # The coordinators for general requests (directory/data/contacts.csv, column general),
+    # each with a one-click assign.
+    assert suggested(content) == ["malin.berg@hb.example", "per.sandberg@hb.example"]
 
 
 def test_suggestions_are_gone_once_a_contact_person_is_assigned(
@@ -111,7 +115,7 @@ def test_suggestions_are_ranked_once_and_again_after_a_directory_change(
     assert len(calls) == 2
 
 
-def test_page_of_an_unassigned_case_stays_within_ten_queries(client, coordinator, directory):
+def test_page_of_an_unassigned_case_stays_within_its_query_budget(client, coordinator, directory):
     case = make_case(**MATSVINN)
     client.force_login(coordinator)
     get(client, case)  # session, content types and the suggestions cache warm
@@ -120,4 +124,6 @@ def test_page_of_an_unassigned_case_stays_within_ten_queries(client, coordinator
         content = get(client, case)
 
     assert suggested(content)
-    assert len(ctx.captured_queries) <= 10, [q["sql"][:120] for q in ctx.captured_queries]
+    # 10 as in issue 6, + the audit log's INSERT (issue 13) + the conversation's reply
+    # templates and messages (one query each, whatever their number).
+    assert len(ctx.captured_queries) <= 12, [q["sql"][:120] for q in ctx.captured_queries]

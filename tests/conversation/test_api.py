@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from conversation.models import Message
 from tests.conversation.files import elf_bytes, pdf_bytes, png_bytes, upload
 from tests.factories import make_case
@@ -21,7 +21,7 @@ def case(coordinator, contact_a, contact_user_a):
 
 def _staff_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, name='t')[1]}")
     return client
 
 

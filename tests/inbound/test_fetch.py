@@ -155,9 +155,11 @@ def test_an_unknown_token_goes_to_the_unmatched_queue_and_a_coordinator_attaches
 
 
 def test_a_reply_to_an_anonymised_case_goes_to_the_unmatched_queue(case, imap):
-    from inbound.erasure import cases_erase
+    from privacy.services import requester_erase
 
-    cases_erase([case.pk])
+    requester_erase(email=case.requester_email)
+    case.refresh_from_db()
+    assert case.anonymised_at is not None
     imap.append(client_reply(to=case.reply_to))
     assert mail_fetch().counts == {"unmatched": 1}
     assert InboundMail.objects.get().reason == Reason.ANONYMISED
@@ -240,3 +242,43 @@ def test_a_server_without_move_gets_copy_delete_and_expunge(case, imap, monkeypa
     imap.append(client_reply(to=case.reply_to))
     assert mail_fetch().counts == {"imported": 2}
     assert imap.count("INBOX") == 0 and imap.count("Processed") == 2
+
+
+def test_an_executable_named_pdf_in_an_email_is_refused_and_the_rest_is_kept(case, imap):
+    from tests.conversation.files import pe_bytes
+
+    imap.append(
+        client_reply(
+            to=case.reply_to,
+            files=(
+                ("faktura.pdf", "application/pdf", pe_bytes()),
+                ("agenda.pdf", "application/pdf", PDF),
+            ),
+        )
+    )
+    assert mail_fetch().counts == {"imported": 1}
+    [message] = messages_of(case)
+    assert [a.filename for a in message.attachments.all()] == ["agenda.pdf"]
+    assert [r["name"] for r in message.refused_files] == ["faktura.pdf"]
+    assert "inte en filtyp" in message.refused_files[0]["reason"]
+
+
+def test_an_email_that_cannot_be_read_goes_to_the_queue_and_does_not_block_the_rest(
+    case, imap, monkeypatch
+):
+    from inbound import parsing, services
+
+    def parse(raw: bytes):
+        if b"Trasigt" in raw:
+            raise ValueError("broken MIME structure")
+        return parsing.mail_parse(raw)
+
+    monkeypatch.setattr(services, "mail_parse", parse)
+    imap.append(client_reply(to=case.reply_to, text="Trasigt mejl."))
+    imap.append(client_reply(to=case.reply_to))
+
+    assert mail_fetch().counts == {"unmatched": 1, "imported": 1}
+    broken = InboundMail.objects.get(outcome=Outcome.UNMATCHED)
+    assert broken.reason == Reason.UNREADABLE and "broken MIME" in broken.note
+    assert b"Trasigt" in broken.raw.read(), "kept whole, for a person to read"
+    assert imap.count("INBOX") == 0

@@ -214,3 +214,74 @@ def test_audit_entries_older_than_the_limit_go_with_the_same_job(db, settings):
     assert AuditEntry.objects.filter(pk=recent.pk).exists()
     assert run.removed["audit"] == 1
     assert AuditEntry.objects.filter(action=Action.AUDIT_PRUNED).get().details["removed"] == 1
+
+
+def test_the_public_privacy_notice_states_the_retention_time(client, settings):
+    settings.RETENTION_MONTHS = 18
+    html = client.get("/privacy/").content.decode()
+    assert "anonymiseras 18 månader efter att ärendet avslutats" in html
+
+
+def test_the_case_page_of_an_anonymised_case_says_so(client, cases, coordinator):
+    retention_apply(trigger="job")
+    client.force_login(coordinator)
+    html = client.get(f"/staff/cases/{cases['old_closed'].reference}/").content.decode()
+    assert "Personuppgifterna togs bort" in html
+    assert "Gammal Avslutad" not in html and "gammal@boras.example" not in html
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RETENTION_MONTHS", "0"),
+        ("RETENTION_MONTHS", "två år"),
+        ("RETENTION_MONTHS_BY_STATE", "received=12"),
+        ("RETENTION_MONTHS_BY_STATE", "declined=snart"),
+        ("AUDIT_RETENTION_DAYS", "0"),
+    ],
+)
+def test_a_bad_retention_setting_stops_start_up_with_its_name(name, value, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "VAR_DIR": str(tmp_path),
+        name: value,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert f"Environment variable {name}" in result.stderr
+
+
+def test_a_case_whose_eraser_fails_is_recorded_and_does_not_stop_the_others(cases, clean_registry):
+    bad = cases["old_withdrawn"].pk
+
+    def erase(case_ids: list[int]) -> int:
+        if bad in case_ids:
+            raise RuntimeError("storage down")
+        return len(case_ids)
+
+    clean_registry.register("files", eraser=erase)
+
+    run = retention_apply(trigger="job").run
+
+    assert run.references == [cases["old_closed"].reference]
+    assert run.failed == [cases["old_withdrawn"].reference]
+    assert run.removed["files"] == 1
+    failed_case = Case.objects.get(pk=bad)
+    assert failed_case.anonymised_at is None and failed_case.requester_name == "Ångrad Person"
+    # The next run, with the storage back, takes it.
+    clean_registry.register("files", eraser=lambda ids: len(ids))
+    assert retention_apply(trigger="job").references == [cases["old_withdrawn"].reference]

@@ -33,3 +33,7 @@ class Command(BaseCommand):
         else:
             removed = ", ".join(f"{k} {v}" for k, v in sorted(run.removed.items()))
             self.stdout.write(f"Run {run.pk}: {run.cases} case(s) anonymised ({removed}).")
+            if run.failed:
+                self.stderr.write(
+                    f"Not anonymised (an eraser failed; see the log): {', '.join(run.failed)}"
+                )
