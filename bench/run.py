@@ -473,6 +473,9 @@ def query_counts(inputs: dict, api: dict) -> dict:
         "case_page_short": f"/staff/cases/{inputs['short_ref']}/",
         "case_page_long": f"/staff/cases/{inputs['long_ref']}/",
     }
+    if inputs.get("conversation_ref"):
+        pages["case_conversation"] = f"/staff/cases/{inputs['conversation_ref']}/"
+        pages["track_conversation"] = f"/track/{inputs['conversation_token']}/"
     for key in ("list", "detail", "deep"):
         if key in api:
             pages[f"api_{key}"] = api[key]
@@ -907,6 +910,8 @@ def markdown(r: dict) -> str:
         "inbox_search": "inbox_search",
         "inbox_deep": "inbox_deep",
         "case_page": "case_page_short",
+        "case_conversation": "case_conversation",
+        "track_conversation": "track_conversation",
         "api_list": "api_list",
         "api_detail": "api_detail",
         "api_deep": "api_deep",
@@ -919,6 +924,8 @@ def markdown(r: dict) -> str:
         "inbox_search": "p95 ≤ 150 ms",
         "inbox_deep": "p95 ≤ 50 ms",
         "case_page": "p95 ≤ 30 ms, ≤ 10 queries",
+        "case_conversation": "p95 ≤ 30 ms",
+        "track_conversation": "p95 ≤ 30 ms",
         "api_detail": "p95 ≤ 30 ms, ≤ 10 queries",
         "api_list": "p95 ≤ 50 ms",
         "api_deep": "p95 ≤ 50 ms",
