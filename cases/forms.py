@@ -19,6 +19,19 @@ if TYPE_CHECKING:
 DESCRIPTION_MAX_LENGTH = 10_000
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """Any number of files, passed on as they came: the service checks them (by content)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        return data
+
+
 class DirectoryChoiceField(forms.ModelChoiceField):
     """A model choice rendered from its queryset but resolved from the cached active directory
     (`entries` returns it, by `to_field_name`): a submission costs no query for it."""
@@ -143,9 +156,21 @@ class RequestForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"required": True}),
     )
 
+    # Files are checked by the conversation's service (by content); the view passes them on.
+    files = FilesField(  # type: ignore[assignment]  # a field, not BaseForm.files
+        label=_("Files (optional)"),
+        required=False,
+        help_text=_(
+            "PDF, Word, Excel, PowerPoint, OpenDocument, images or plain text; at most "
+            "10 MB per file and 25 MB together."
+        ),
+    )
+
     def service_values(self) -> dict:
         """The fields that passed the shape check, as case_submit's keyword arguments."""
-        values = {self.SERVICE_NAMES.get(k, k): v for k, v in self.cleaned_data.items()}
+        values = {
+            self.SERVICE_NAMES.get(k, k): v for k, v in self.cleaned_data.items() if k != "files"
+        }
         for name in ("areas", "forms"):
             if name in values:
                 values[name] = list(values[name])

@@ -25,7 +25,7 @@ from cases.services.intake import intake_errors
 from conversation import selectors as conversation
 from conversation.forms import ReplyForm
 from conversation.models import Channel
-from conversation.services import is_anonymised, requester_message_add
+from conversation.services import case_submit_with_files, is_anonymised, requester_message_add
 from directory import selectors as directory
 from workflows.definition import STATE_HELP, transitions_from
 from workflows.models import OPEN_STATES, State
@@ -62,10 +62,17 @@ RECEIPT_MAX_AGE = 60 * 60
 @require_http_methods(["GET", "POST"])
 def request_new(request):
     if request.method == "POST":
-        form = RequestForm(request.POST)
+        form = RequestForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                case, token = case_submit(**form.service_values(), language=get_language() or "sv")
+                values = {**form.service_values(), "language": get_language() or "sv"}
+                files = request.FILES.getlist("files")
+                # Only a request with files takes the conversation's path: without, the
+                # intake is exactly what it was (no query more).
+                if files:
+                    case, token = case_submit_with_files(files=files, **values)
+                else:
+                    case, token = case_submit(**values)
             except CaseValidationError as exc:
                 form.add_service_errors(exc.fields)
             else:
