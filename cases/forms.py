@@ -9,6 +9,7 @@ from django.db.models import Model
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from api.fields import MAX_LIST_ITEMS
 from directory import selectors as directory
 from workflows.definition import TransitionSpec
 from workflows.fields import FieldSpec, Kind
@@ -49,6 +50,11 @@ class DirectoryMultipleChoiceField(forms.ModelMultipleChoiceField):
         self.entries = entries
 
     def clean(self, value: Any) -> list[Model]:  # type: ignore[override]
+        # Counted before any value is looked at (api.fields.MAX_LIST_ITEMS).
+        if isinstance(value, list | tuple) and len(value) > MAX_LIST_ITEMS:
+            raise ValidationError(
+                _("Choose at most %(limit)d."), code="too_many", params={"limit": MAX_LIST_ITEMS}
+            )
         # A list rather than the field's queryset: nothing to evaluate when none is chosen.
         entries = super().clean(value)
         return entries if isinstance(entries, list) else []
@@ -143,9 +149,23 @@ class RequestForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"required": True}),
     )
 
+    # Not the service's: a field hidden from people that scripts fill in (a honeypot), and the
+    # signed time the form was shown (cases.abuse: a form sent back within seconds is a script).
+    homepage = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+    NOT_SERVICE_FIELDS = ("homepage", "started")
+
     def service_values(self) -> dict:
         """The fields that passed the shape check, as case_submit's keyword arguments."""
-        values = {self.SERVICE_NAMES.get(k, k): v for k, v in self.cleaned_data.items()}
+        values = {
+            self.SERVICE_NAMES.get(k, k): v
+            for k, v in self.cleaned_data.items()
+            if k not in self.NOT_SERVICE_FIELDS
+        }
         for name in ("areas", "forms"):
             if name in values:
                 values[name] = list(values[name])

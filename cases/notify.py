@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop, override
 
 from accounts.models import Role, User
+from cases import abuse
 from cases.actors import Actor
 from cases.link_tokens import PURPOSES, case_link_token
 from cases.models import Case, CaseEvent
@@ -36,6 +37,10 @@ def reason_in(language: str, text: str, **values) -> str:
 def request_received(*, case: Case, token: str) -> None:
     """Queue the receipt. It is rendered when it is sent (by the worker, not in the request),
     from the case as it is then: the intake sets the reference last, after this row."""
+    if not abuse.receipt_allowed(email=case.requester_email):
+        # The address had its receipts for today: the case is stored, the receipt page says
+        # the confirmation was already sent, and nobody can make us mail one address all day.
+        return
     reason = reason_in(case.language, gettext_noop("You submitted a collaboration request."))
     # The case was inserted in this transaction, so its receipt's key is new.
     message_queue_new(

@@ -39,7 +39,7 @@ from cases.services.intake import tracking_token_hash
 from directory import selectors as directory
 from directory.models import Area, CollaborationForm, ContactPerson
 from directory.suggestions import GENERATION_KEY, Suggestion, normalise, rank_contacts
-from notifications.selectors import messages_for_case
+from notifications.selectors import message_key_exists, messages_for_case
 from workflows.fields import OUTCOMES
 from workflows.models import FINAL_STATES, OPEN_STATES, State
 
@@ -461,3 +461,9 @@ def area_entry(*, slug: str) -> CatalogueEntry | None:
     """One active area's public page (its catalogue entry), or None. The catalogue's five
     queries: the directory has a handful of areas, so one page need not narrow them."""
     return next((entry for entry in area_catalogue() if entry.area.slug == slug), None)
+
+
+def case_receipt_queued(*, case_id: int) -> bool:
+    """Whether the case's receipt email was queued (not when the address had its receipts for
+    the day, cases.abuse.receipt_allowed)."""
+    return message_key_exists(key=f"receipt:{case_id}")

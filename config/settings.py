@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After the locale and the user are known (its 400 page is translated), before any view.
+    "config.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -282,11 +284,20 @@ REST_FRAMEWORK = {
 }
 # Anonymous API submissions per client address, e.g. "10/hour"; empty turns the limit off.
 API_SUBMIT_RATE = env.str("API_SUBMIT_RATE", default="10/hour")
-if API_SUBMIT_RATE and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", API_SUBMIT_RATE):
-    raise ImproperlyConfigured(
-        f"Environment variable API_SUBMIT_RATE has a bad value: {API_SUBMIT_RATE!r} "
-        "(expected e.g. 10/hour)"
-    )
+# The public HTML form: valid submissions per client address (e.g. "10/hour"; empty: no
+# limit), the least seconds between showing the form and sending it (0: no check), and how many
+# receipt emails one address gets per day (0: no cap; later requests are stored, not mailed).
+FORM_SUBMIT_RATE = env.str("FORM_SUBMIT_RATE", default="10/hour")
+for _rate_name, _rate in (
+    ("API_SUBMIT_RATE", API_SUBMIT_RATE),
+    ("FORM_SUBMIT_RATE", FORM_SUBMIT_RATE),
+):
+    if _rate and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"Environment variable {_rate_name} has a bad value: {_rate!r} (expected e.g. 10/hour)"
+        )
+FORM_MIN_FILL_SECONDS = _env("FORM_MIN_FILL_SECONDS", env.float, 3.0)
+RECEIPTS_PER_ADDRESS_PER_DAY = _env("RECEIPTS_PER_ADDRESS_PER_DAY", env.int, 3)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Samverka API",
     "VERSION": "1.0.0",
