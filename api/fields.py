@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.text import strip_invisible
+
 
 class StrictBooleanField(serializers.BooleanField):
     """JSON true/false only. DRF's BooleanField also takes 0, 1, "yes" and "on", which the
@@ -29,6 +31,7 @@ class StrictCharField(serializers.CharField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        data = strip_invisible(data)  # bidi overrides, zero-width characters (api.text)
         if self.max_length is not None and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length, length=len(data))
         return super().to_internal_value(data)

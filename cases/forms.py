@@ -10,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from api.fields import MAX_LIST_ITEMS
+from api.text import FreeTextField
 from directory import selectors as directory
 from workflows.definition import TransitionSpec
 from workflows.fields import FieldSpec, Kind
@@ -93,12 +94,12 @@ class RequestForm(forms.Form):
             "invalid_choice": _("Choose a municipality from the list."),
         },
     )
-    requester_name = forms.CharField(
+    requester_name = FreeTextField(
         label=_("Your name"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    requester_role = forms.CharField(
+    requester_role = FreeTextField(
         label=_("Your role or position"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
@@ -108,14 +109,14 @@ class RequestForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    requester_phone = forms.CharField(
+    requester_phone = FreeTextField(
         label=_("Phone (optional)"),
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
-    title = forms.CharField(label=_("Short title of your request"), max_length=200)
-    description = forms.CharField(
+    title = FreeTextField(label=_("Short title of your request"), max_length=200)
+    description = FreeTextField(
         label=_("Describe your need"),
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -138,7 +139,7 @@ class RequestForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    timeframe = forms.CharField(
+    timeframe = FreeTextField(
         label=_("Desired timeframe (optional)"), max_length=200, required=False
     )
     # Unticked is a valid shape (False); that consent is needed is the service's rule. The
@@ -207,10 +208,10 @@ def _choice_field(field: FieldSpec, label: StrOrPromise) -> forms.Field:
 
 # Kind of transition field -> its HTML form field. Only shape: the service cleans the values.
 FORM_FIELDS: dict[str, Callable[[FieldSpec, StrOrPromise], forms.Field]] = {
-    Kind.TEXT: lambda f, label: forms.CharField(
+    Kind.TEXT: lambda f, label: FreeTextField(
         label=label, required=f.required, widget=forms.Textarea(attrs={"rows": 3})
     ),
-    Kind.LINE: lambda f, label: forms.CharField(
+    Kind.LINE: lambda f, label: FreeTextField(
         label=label, required=f.required, max_length=f.max_length
     ),
     Kind.DATE: lambda f, label: forms.DateField(
@@ -253,11 +254,11 @@ class LinkActionForm(TransitionForm):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = FreeTextField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
+    reason = FreeTextField(
         label=_("Reason (optional)"),
         required=False,
         max_length=2000,

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 
 from api.errors import error_body
@@ -57,3 +59,50 @@ class RejectNulMiddleware:
             message = gettext("The request contains a character that is not allowed.")
             return JsonResponse(error_body("invalid", message), status=400)
         return render(request, "400.html", status=400)
+
+
+# Pages that carry a requester's link or case, or staff data: never kept by a browser or a
+# shared proxy cache (the back button on a shared computer, a proxy serving it to another).
+NO_STORE_PREFIXES = (
+    "/track/",
+    "/requests/receipt/",
+    "/requests/lost-link/",
+    "/act/",
+    "/staff/",
+    "/accounts/",
+    "/admin/",
+    "/api/v1/track/",
+)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on the tracking, receipt and staff pages, the exports, the
+    signed email links, and on anything answered to a signed-in user or an API token."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        personal = (
+            request.path.startswith(NO_STORE_PREFIXES)
+            or "HTTP_AUTHORIZATION" in request.META
+            or (user is not None and user.is_authenticated)
+        )
+        if personal:
+            add_never_cache_headers(response)
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """The Permissions-Policy header (settings.PERMISSIONS_POLICY) on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

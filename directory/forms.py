@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from api.text import FreeTextField
 from directory.models import ContactPerson
 
 SEPARATOR = ";"
@@ -46,7 +47,7 @@ def keywords_from_lines(text: str) -> str:
     return SEPARATOR.join(k for k in keywords if k)
 
 
-class KeywordsField(forms.CharField):
+class KeywordsField(FreeTextField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Keywords"))
         kwargs.setdefault(

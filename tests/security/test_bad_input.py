@@ -61,3 +61,57 @@ def test_moderately_nested_json_is_refused_too(directory):
     response = APIClient().post("/api/v1/requests/", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"
+
+
+DECEIVING = "\u202e\u2066\u200b\u200d\ufeff"
+
+
+def test_bidi_overrides_and_zero_width_characters_are_removed_from_the_public_form(
+    client, directory
+):
+    from cases.models import Case
+    from tests.cases.test_request_form import valid_post
+
+    response = client.post(
+        "/requests/new/",
+        valid_post(
+            requester_name=f"Eva{DECEIVING} Ek",
+            title=f"Matsvinn\u202e{DECEIVING}gnal",
+            description="Text\u200bmed\u2069dolda tecken",
+        ),
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert (case.requester_name, case.title) == ("Eva Ek", "Matsvinngnal")
+    assert case.description == "Textmeddolda tecken"
+
+
+def test_bidi_overrides_are_removed_from_api_submissions_and_staff_notes(directory, coordinator):
+    from cases.models import Case, CaseEvent
+
+    body = {
+        "municipality": "1490",
+        "requester_name": f"Eva {DECEIVING}Ek",
+        "requester_email": "eva.ek@boras.example",
+        "requester_role": "Miljöstrateg",
+        "title": "Minska\u202e matsvinnet",
+        "description": "Vi vill halvera matsvinnet.",
+        "area_unknown": True,
+        "consent": True,
+    }
+    response = APIClient().post("/api/v1/requests/", body, "json")
+    assert response.status_code == 201
+    case = Case.objects.get()
+    assert (case.requester_name, case.title) == ("Eva Ek", "Minska matsvinnet")
+
+    staff = APIClient()
+    staff.force_authenticate(coordinator)
+    staff.post(f"/api/v1/cases/{case.reference}/notes/", {"text": f"Ring\u200b{DECEIVING}"}, "json")
+    from django.test import Client
+
+    web = Client()
+    web.force_login(coordinator)
+    web.post(f"/staff/cases/{case.reference}/notes/", {"text": f"Mejla\u202e{DECEIVING}"})
+    notes = list(CaseEvent.objects.filter(kind="note").values_list("data", flat=True))
+    assert len(notes) == 2
+    assert not any(ch in str(notes) for ch in DECEIVING + "\u202e\u200b")
