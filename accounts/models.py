@@ -12,10 +12,33 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+class Notify(models.TextChoices):
+    """How a staff user hears of something that needs them (per kind, on their profile)."""
+
+    AT_ONCE = "at_once", _("At once, by email")
+    DIGEST = "digest", _("In the daily digest")
+    OFF = "off", _("Not at all")
+
+
 class User(AbstractUser):
     """Staff user. Requesters have no account: they hold a tracking token instead."""
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    # What the user hears of, and how: a requester's reply or a withdrawal on a case they look
+    # after, and (coordinators) a new request. The default is at once: the issue's "staff are
+    # told at once", and what withdrawals did before these choices existed.
+    notify_reply = models.CharField(
+        _("a reply from the requester"),
+        max_length=10,
+        choices=Notify.choices,
+        default=Notify.AT_ONCE,
+    )
+    notify_withdrawn = models.CharField(
+        _("a withdrawn request"), max_length=10, choices=Notify.choices, default=Notify.AT_ONCE
+    )
+    notify_new_request = models.CharField(
+        _("a new request"), max_length=10, choices=Notify.choices, default=Notify.AT_ONCE
+    )
 
     @property
     def is_coordinator(self) -> bool:

@@ -13,6 +13,7 @@ Environment (all optional):
   BENCH_DELIVERY (2000)       outbox messages per delivery run
   BENCH_DELIVERY_PROCESSES (1,2)  Celery worker processes, one delivery run each
   BENCH_CONTACTS (5000)       contact persons in the seeded directory
+  BENCH_INBOUND (1000)        email replies imported from a local Dovecot (bench/inbound.py)
   BENCH_SCENARIOS             comma-separated web scenarios to run (default all; "none")
   BENCH_OUT (bench/results)   where <date>-<cases>.json/.md go
 
@@ -27,6 +28,7 @@ Steps:
    sizes / timeline lengths, and EXPLAIN ANALYZE of each page's slowest query.
 7. Reminder scan (`send_due_reminders`) with 1% of cases due: wall time, queries, plan.
 8. Outbox delivery with 1 and 2 Celery worker processes to the SMTP sink: emails/s, RSS.
+8b. Inbound email: replies/s imported by one process from a local Dovecot (bench/inbound.py).
 9. Write JSON and Markdown, print the table.
 """
 
@@ -800,6 +802,10 @@ def main() -> dict:
         results["reminders"] = reminder_scan()
         log("outbox delivery")
         results["delivery"] = [delivery(n, run) for run, n in enumerate(DELIVERY_PROCESSES, 1)]
+        log("inbound email")
+        from bench.inbound import inbound_run
+
+        results["inbound"] = inbound_run(int(os.environ.get("BENCH_INBOUND", "1000")))
     finally:
         _stop(gunicorn)
         _stop(sink)
@@ -893,6 +899,10 @@ def markdown(r: dict) -> str:
             f"({d['sent']}/{d['messages']} in {d['seconds']} s; worker peak RSS "
             f"{d['worker_peak_rss_mb']} MB) (target ≥ 100/s with 2)."
         )
+    if "inbound" in r:
+        from bench.inbound import markdown_line
+
+        lines.append(markdown_line(r["inbound"]))
     memory = r["web_worker_memory"]
     if memory:
         lines.append(

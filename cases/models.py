@@ -54,6 +54,9 @@ class Case(CaseWorkflow):
     reminder_count = models.PositiveSmallIntegerField(default=0)
     planned_date = models.DateField(_("planned meeting or workshop"), null=True, blank=True)
     date_reminder_at = models.DateTimeField(null=True, blank=True)
+    # Set by a requester's message, cleared when staff who may act on the case open or answer
+    # it: the inbox's "New reply" marker and filter read this indexed column, not the messages.
+    new_reply_at = models.DateTimeField(_("new reply"), null=True, blank=True)
     public = models.BooleanField(
         _("public example"), default=False, help_text=_("Shown as an example on the public pages.")
     )
@@ -86,6 +89,12 @@ class Case(CaseWorkflow):
                 name="case_reminded_idx",
                 condition=models.Q(reminder_count__gt=0),
             ),
+            # The "New reply" view: few cases at a time, so a small partial index.
+            models.Index(
+                fields=["-new_reply_at"],
+                name="case_new_reply_idx",
+                condition=models.Q(new_reply_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,6 +119,7 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Internal note")
     DATE_PLANNED = "date_planned", _("Meeting planned")
     ACCEPTED = "accepted", _("Accepted by the contact person")
+    MESSAGE = "message", _("Message")
 
 
 class CaseEvent(models.Model):

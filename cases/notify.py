@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop, override
 
-from accounts.models import Role, User
+from accounts.models import Notify, Role, User
 from cases import abuse
 from cases.actors import Actor
 from cases.link_tokens import PURPOSES, case_link_token
@@ -34,6 +35,22 @@ def reason_in(language: str, text: str, **values) -> str:
         return gettext(text) % values if values else gettext(text)
 
 
+def coordinators_told_at_once(field: str) -> QuerySet[User]:
+    """Active coordinators who chose to hear at once of `field` (User.notify_*)."""
+    return (
+        User.objects.filter(is_active=True, role=Role.COORDINATOR, **{field: Notify.AT_ONCE})
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def contact_told_at_once(contact: ContactPerson, field: str) -> bool:
+    """Whether the contact person hears at once of `field`; one without a login always does
+    (they have no profile page to choose on, and email is how they follow their cases)."""
+    user = contact.user
+    return user is None or getattr(user, field) == Notify.AT_ONCE
+
+
 def request_received(*, case: Case, token: str) -> None:
     """Queue the receipt. It is rendered when it is sent (by the worker, not in the request),
     from the case as it is then: the intake sets the reference last, after this row."""
@@ -56,6 +73,7 @@ def request_received(*, case: Case, token: str) -> None:
         language=case.language,
         reason=reason,
         sensitive=True,
+        threaded=True,
     )
 
 
@@ -110,6 +128,7 @@ def _status(*, case: Case, event: CaseEvent) -> None:
         context={"case": case, "items": requester_view(event.transition, event.data)},
         language=case.language,
         reason=reason,
+        threaded=True,
     )
 
 
@@ -182,10 +201,13 @@ def _withdrawn(*, case: Case, event: CaseEvent) -> None:
         context={"case": case, "event": event},
         language=case.language,
         reason=reason,
+        threaded=True,
     )
     context = {"case": case, "event": event, "case_url": staff_case_url(case)}
     told = set()
-    for user in User.objects.filter(is_active=True, role=Role.COORDINATOR).exclude(email=""):
+    # Each staff user chose how to hear of withdrawals (profile page); those who chose the
+    # digest find it there, under yesterday's changes.
+    for user in coordinators_told_at_once("notify_withdrawn"):
         told.add(user.email.lower())
         message_queue(
             key=f"withdrawn:{event.pk}:user:{user.pk}",
@@ -200,7 +222,11 @@ def _withdrawn(*, case: Case, event: CaseEvent) -> None:
             ),
         )
     contact = case.contact
-    if contact is not None and contact.email.lower() not in told:
+    if (
+        contact is not None
+        and contact.email.lower() not in told
+        and contact_told_at_once(contact, "notify_withdrawn")
+    ):
         language = contact.email_language
         message_queue(
             key=f"withdrawn:{event.pk}:contact:{contact.pk}",

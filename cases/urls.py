@@ -11,6 +11,7 @@ urlpatterns = [
     path("requests/lost-link/", public.lost_link, name="lost-link"),
     path("track/<str:token>/", public.track, name="track"),
     path("track/<str:token>/withdraw/", public.track_withdraw, name="track-withdraw"),
+    path("track/<str:token>/messages/", public.track_message, name="track-message"),
     path("act/<str:purpose>/<str:token>/", links.case_link_view, name="case-link"),
     path("privacy/", public.privacy, name="privacy"),
     path("accessibility/", public.accessibility, name="accessibility"),
@@ -28,4 +29,9 @@ urlpatterns = [
     path("staff/cases/<str:reference>/accept/", staff.case_accept_view, name="staff-case-accept"),
     path("staff/cases/<str:reference>/notes/", staff.case_note_view, name="staff-case-note"),
     path("staff/cases/<str:reference>/date/", staff.case_date_view, name="staff-case-date"),
+    path(
+        "staff/cases/<str:reference>/messages/",
+        staff.case_message_view,
+        name="staff-case-message",
+    ),
 ]

@@ -60,12 +60,18 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "django_fsm",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
+    "signin",
     "directory",
     "workflows",
     "notifications",
     "cases",
+    "conversation",
     "privacy",
+    "inbound",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "signin.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After the locale and the user are known (its 400 page is translated), before any view.
@@ -150,6 +158,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "home"
 
+# Password sign-in goes through signin's backend (it refuses when LOCAL_PASSWORDS is off);
+# single sign-on through the OpenID Connect backend (inactive while OIDC is not configured).
+AUTHENTICATION_BACKENDS = [
+    "signin.backends.LocalPasswordBackend",
+    "signin.oidc.OIDCBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -166,10 +181,35 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (attachments) go through Django's storage API: under VAR_DIR/media by default,
+# or to any S3-compatible store when AWS_STORAGE_BUCKET_NAME is set (django-storages; boto3
+# reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_S3_ENDPOINT_URL names a non-AWS store).
+# There is no MEDIA_URL: files are only ever served by a view that checks who asks
+# (conversation.views), never from a public URL.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+_default_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            # Private objects, and never a signed public URL handed out: the app streams them.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Attachment limits (README, "Conversation"): per file and per message.
+ATTACHMENT_MAX_FILE_BYTES = _env("ATTACHMENT_MAX_FILE_BYTES", env.int, 10 * 1024 * 1024)
+ATTACHMENT_MAX_MESSAGE_BYTES = _env("ATTACHMENT_MAX_MESSAGE_BYTES", env.int, 25 * 1024 * 1024)
 
 # --- Email ----------------------------------------------------------------------------------
 # Without EMAIL_URL, messages are written as files under var/mail/.
@@ -236,6 +276,38 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-scan": {"task": "cases.tasks.send_due_reminders", "schedule": 60.0},
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
 }
+# --- Inbound email (README, "Email replies") --------------------------------------------------
+# INBOUND_IMAP_URL unset: inbound mail is off (no fetch task, no Reply-To on emails).
+INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
+if INBOUND_IMAP_URL and not re.match(r"imaps?://[^/@]+@[^/]+", INBOUND_IMAP_URL):
+    raise ImproperlyConfigured(
+        "Environment variable INBOUND_IMAP_URL has a bad value "
+        "(expected imaps://user:password@host:993/INBOX or imap://...)"
+    )
+INBOUND_PROCESSED_FOLDER = env.str("INBOUND_PROCESSED_FOLDER", default="Processed")
+# Reply addresses are <INBOUND_REPLY_PREFIX>+<token>@<INBOUND_REPLY_DOMAIN>; the domain defaults
+# to DEFAULT_FROM_EMAIL's.
+INBOUND_REPLY_PREFIX = env.str("INBOUND_REPLY_PREFIX", default="svar")
+if not re.fullmatch(r"[A-Za-z0-9._-]+", INBOUND_REPLY_PREFIX):
+    raise ImproperlyConfigured(
+        "Environment variable INBOUND_REPLY_PREFIX has a bad value: letters, digits, . _ - only"
+    )
+INBOUND_REPLY_DOMAIN = env.str(
+    "INBOUND_REPLY_DOMAIN",
+    default=DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "samverka.local",
+)
+# A case's reply address stops working this many days after the case ended (closed, declined,
+# withdrawn); a reply after that goes to the unmatched queue.
+INBOUND_REPLY_EXPIRY_DAYS = _env("INBOUND_REPLY_EXPIRY_DAYS", env.int, 180)
+INBOUND_FETCH_SECONDS = _env("INBOUND_FETCH_SECONDS", env.float, 60.0)
+# Messages handled per fetch (the rest wait for the next tick) and the IMAP socket timeout.
+INBOUND_BATCH_SIZE = _env("INBOUND_BATCH_SIZE", env.int, 500)
+INBOUND_IMAP_TIMEOUT = _env("INBOUND_IMAP_TIMEOUT", env.float, 30.0)
+if INBOUND_IMAP_URL:
+    CELERY_BEAT_SCHEDULE["inbound-fetch"] = {
+        "task": "inbound.tasks.fetch_mail",
+        "schedule": INBOUND_FETCH_SECONDS,
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic tasks have a queue of their own, so a backlog of deliveries never delays the
 # reminder scan, the sweep or their tick (which /healthz reads). Every worker consumes both
@@ -247,6 +319,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.outbox_sweep": {"queue": "periodic"},
     "cases.tasks.send_due_reminders": {"queue": "periodic"},
     "cases.tasks.send_digests": {"queue": "periodic"},
+    "inbound.tasks.fetch_mail": {"queue": "periodic"},
 }
 
 # Outbox delivery (README, "Reminders and notifications"): the first back-off and its cap; how
@@ -396,3 +469,63 @@ OFFICE_HOURS_END = _env("OFFICE_HOURS_END", env.int, 17)
 if not 0 <= OFFICE_HOURS_START < OFFICE_HOURS_END <= 24:
     raise ImproperlyConfigured("OFFICE_HOURS_START must be before OFFICE_HOURS_END (0-24).")
 REMINDER_BATCH_SIZE = _env("REMINDER_BATCH_SIZE", env.int, 500)
+
+# --- Sign-in: single sign-on (OpenID Connect) and two-factor (README, "Single sign-on") --------
+# Off while OIDC_RP_CLIENT_ID is unset. The provider's endpoints come from its discovery
+# document (OIDC_OP_DISCOVERY_URL) or are given one by one (OIDC_OP_*_ENDPOINT).
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_DISCOVERY_URL = env.str("OIDC_OP_DISCOVERY_URL", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_CREATE_USERS = _env("OIDC_CREATE_USERS", env.bool, False)
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
+
+
+def _role_map(raw: str) -> dict[str, str]:
+    """Parse "samverka-coordinators=coordinator,samverka-admins=admin" to {group: role}."""
+    roles = {"coordinator", "contact", "registrar", "admin"}  # accounts.models.Role
+    mapping = {}
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        group, _sep, role = (part.strip() for part in pair.partition("="))
+        if not group or role not in roles:
+            raise ImproperlyConfigured(
+                f"Environment variable OIDC_ROLE_MAP has a bad value: {pair!r} "
+                f"(expected group=role, role one of {', '.join(sorted(roles))})"
+            )
+        mapping[group] = role
+    return mapping
+
+
+# Empty: roles stay managed in Samverka (the admin). Set: each sign-in takes the role from the
+# claim, and an account none of whose groups maps to a role is refused.
+OIDC_ROLE_MAP = _role_map(env.str("OIDC_ROLE_MAP", default=""))
+if OIDC_RP_CLIENT_ID:
+    if not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured("Environment variable OIDC_RP_CLIENT_SECRET must be set.")
+    _endpoints = ("AUTHORIZATION", "TOKEN", "USER")
+    if not OIDC_OP_DISCOVERY_URL and not all(vars()[f"OIDC_OP_{e}_ENDPOINT"] for e in _endpoints):
+        raise ImproperlyConfigured(
+            "Environment variable OIDC_OP_DISCOVERY_URL (or OIDC_OP_AUTHORIZATION_ENDPOINT, "
+            "OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_USER_ENDPOINT) must be set with OIDC_RP_CLIENT_ID."
+        )
+# Library settings (mozilla-django-oidc) that are not the deployment's choice.
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the hint for ending the provider's session on logout
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = OIDC_CREATE_USERS
+LOGIN_REDIRECT_URL_FAILURE = "login"
+# LOCAL_PASSWORDS=0: only single sign-on; the password form, the admin's login and password
+# reset refuse.
+LOCAL_PASSWORDS = _env("LOCAL_PASSWORDS", env.bool, True)
+# Administrators (role admin or superusers) who sign in with a password confirm a TOTP code
+# (enrolled on their first sign-in); after single sign-on only with ADMIN_TOTP_AFTER_SSO, since
+# the identity provider does its own multi-factor authentication.
+ADMIN_TOTP_REQUIRED = _env("ADMIN_TOTP_REQUIRED", env.bool, True)
+ADMIN_TOTP_AFTER_SSO = _env("ADMIN_TOTP_AFTER_SSO", env.bool, False)
+OTP_TOTP_ISSUER = "Samverka"

@@ -7,6 +7,8 @@ where it is a failure (see tests/conftest.py).
 
 import os
 import socket
+import tempfile
+from pathlib import Path
 from urllib.parse import urlparse
 
 from config.settings import *  # noqa: F403
@@ -51,6 +53,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Attachments of the tests go to a folder of their own, removed with the temporary files.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="samverka-test-media-"))
+
+# The administrators' second factor is on in production (ADMIN_TOTP_REQUIRED); the tests of
+# other features sign administrators in with force_login and test what comes after. The tests of
+# the second factor (tests/signin/) switch it on.
+ADMIN_TOTP_REQUIRED = False
 
 # The public form's abuse checks would turn the suite's many quick submissions from one
 # address into "too fast" and 429 answers; tests/security turns them on where they are tested.

@@ -1,27 +1,30 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config.health import healthz
+from signin.views import admin_login
 
 # The admin speaks as Samverka, not as "Django administration" (templates/admin/base_site.html).
 admin.site.site_header = _("Samverka – administration")
 admin.site.site_title = _("Samverka – administration")
 admin.site.index_title = _("Directory, users and reminder rules")
+# Without local passwords the admin's login form sends people to the SSO button.
+admin.site.login = admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("signin.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("api/", include("config.api_urls")),
     path("", include("notifications.urls")),
+    path("", include("inbound.urls")),
     path("", include("directory.urls")),
     path("", include("workflows.urls")),
+    path("", include("conversation.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -33,6 +33,12 @@ class OutboxMessage(models.Model):
     # Checked just before sending (see services.register_still_wanted): e.g. a reminder is
     # dropped when the case has left the state it was about, even if already queued.
     condition = models.JSONField(default=dict, blank=True)
+    # Sent in the case's email thread with the requester: the app that registered
+    # services.register_thread_headers (inbound) fills `headers` when it is sent (Reply-To with
+    # the case's reply address, In-Reply-To and References), so queuing costs no query.
+    threaded = models.BooleanField(default=False)
+    # Extra headers sent with the message (on top of Message-ID and Auto-Submitted).
+    headers = models.JSONField(default=dict, blank=True)
     # A sensitive body (e.g. one that carries a tracking token) is erased once delivered.
     sensitive = models.BooleanField(default=False)
     status = models.CharField(

@@ -66,6 +66,9 @@ class MessageSpec:
     sensitive: bool = False
     condition: dict = field(default_factory=dict)
     lazy: bool = False
+    # An email to the requester about case `case_id`: sent in the case's thread (Reply-To,
+    # In-Reply-To, References from register_thread_headers, filled in when it is sent).
+    threaded: bool = False
 
     def render(self) -> OutboxMessage:
         message = OutboxMessage(
@@ -77,6 +80,7 @@ class MessageSpec:
             language=self.language,
             sensitive=self.sensitive,
             condition=self.condition,
+            threaded=self.threaded and self.case_id is not None,
             next_attempt_at=timezone.now(),
         )
         if self.lazy:
@@ -151,6 +155,26 @@ _context_loaders: dict[str, Callable[[OutboxMessage], dict]] = {}
 
 def register_context(kind: str, load: Callable[[OutboxMessage], dict]) -> None:
     _context_loaders[kind] = load
+
+
+# function(message) -> headers for a threaded message: registered by the app that owns the
+# case's reply address (inbound), so that this module needs no knowledge of it.
+_thread_headers: list[Callable[[OutboxMessage], dict[str, str]]] = []
+
+
+def register_thread_headers(headers: Callable[[OutboxMessage], dict[str, str]]) -> None:
+    _thread_headers[:] = [headers]
+
+
+def _thread_headers_stored(message: OutboxMessage, claim: QuerySet[OutboxMessage]) -> None:
+    """Fill in a threaded message's headers once, and keep them on the row: a retry sends the
+    same Message-ID thread and Reply-To, and staff can see what was sent."""
+    headers: dict[str, str] = {}
+    for provider in _thread_headers:
+        headers.update(provider(message))
+    if headers:
+        message.headers = headers
+        claim.update(headers=headers)
 
 
 def _render_stored(message: OutboxMessage, claim: QuerySet[OutboxMessage]) -> None:
@@ -289,6 +313,8 @@ def message_deliver(*, message_id: int) -> str:
                 return "cancelled"
             if message.template and not message.body_text:
                 _render_stored(message, ours)
+            if message.threaded and not message.headers:
+                _thread_headers_stored(message, ours)
         except Exception as exc:  # noqa: BLE001 - recorded on the row, for staff to see
             logger.exception("Outbox message %s could not be prepared", message_id)
             error = f"Could not prepare the message: {type(exc).__name__}: {exc}"

@@ -61,7 +61,11 @@ def message_send(*, message: OutboxMessage) -> None:
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient],
-        headers={"Message-ID": _message_id(message), "Auto-Submitted": "auto-generated"},
+        headers={
+            "Message-ID": _message_id(message),
+            "Auto-Submitted": "auto-generated",
+            **message.headers,
+        },
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")

@@ -247,3 +247,46 @@ def celery_worker_factory(transactional_db, postgres, redis_url, smtp_sink):
     yield start
     for worker in workers:
         worker.stop()
+
+
+# --- A real OpenID Connect provider (single sign-on) -------------------------------------------
+
+
+class OidcProvider:
+    """oidc-provider-mock on a free port, in a thread: discovery, authorize (a form where the
+    test picks the user), token, userinfo, JWKS and end-session, with RS256-signed ID tokens."""
+
+    CLIENT_ID = "samverka-test"
+
+    def __init__(self, url: str):
+        self.url = url
+        self.discovery_url = f"{url}/.well-known/openid-configuration"
+
+    def set_user(self, sub: str, **claims) -> None:
+        """The claims the provider vouches for when `sub` signs in (groups, email, names)."""
+        from urllib.parse import quote
+
+        import httpx
+
+        response = httpx.put(f"{self.url}/users/{quote(sub, safe='')}", json=claims, timeout=5)
+        assert response.status_code == 204, response.text
+
+
+@pytest.fixture
+def oidc_provider(settings, monkeypatch):
+    import oidc_provider_mock
+
+    # authlib refuses plain http unless told; the provider runs on loopback only.
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
+    with oidc_provider_mock.run_server_in_thread(port=0) as server:
+        provider = OidcProvider(f"http://localhost:{server.server_port}")
+        settings.OIDC_RP_CLIENT_ID = OidcProvider.CLIENT_ID
+        settings.OIDC_RP_CLIENT_SECRET = "test-client-secret"
+        settings.OIDC_OP_DISCOVERY_URL = provider.discovery_url
+        settings.OIDC_ROLE_MAP = {
+            "samverka-coordinators": "coordinator",
+            "samverka-registrars": "registrar",
+            "samverka-admins": "admin",
+        }
+        settings.OIDC_CREATE_USERS = True
+        yield provider

@@ -101,6 +101,8 @@ def _spec(case, rule, due, recipient, template, reason, context) -> MessageSpec:
         reason=reason,
         # Still relevant only while the case is in this state with no activity since.
         condition={"state": case.state, "activity_at": case.last_activity_at.isoformat()},
+        # The requester's reminders belong to the case's email thread (Reply-To, References).
+        threaded=recipient.role == "requester",
     )
 
 

@@ -83,6 +83,12 @@ def event_sentence(event: CaseEvent) -> str:
         return str(_("{actor} added an internal note")).format(actor=actor)
     if event.kind == EventKind.ACCEPTED:
         return str(_("{actor} accepted the case")).format(actor=actor)
+    if event.kind == EventKind.MESSAGE:
+        if event.data.get("direction") == "from_requester":
+            if event.data.get("channel") == "email":
+                return str(_("The requester replied by email"))
+            return str(_("The requester wrote a message"))
+        return str(_("{actor} wrote to the requester")).format(actor=actor)
     if event.kind == EventKind.DATE_PLANNED:
         return str(_("{actor} planned a meeting on {date}")).format(
             actor=actor, date=event.data.get("date", "")

@@ -23,9 +23,13 @@ from cases.errors import CaseError, CaseValidationError
 from cases.forms import RequestForm, WithdrawForm
 from cases.services import case_submit, case_transition, tracking_links_resend
 from cases.services.intake import intake_errors
+from conversation import selectors as conversation
+from conversation.forms import ReplyForm
+from conversation.models import Channel
+from conversation.services import is_anonymised, requester_message_add
 from directory import selectors as directory
 from workflows.definition import STATE_HELP, transitions_from
-from workflows.models import State
+from workflows.models import OPEN_STATES, State
 
 
 def home(request):
@@ -201,12 +205,12 @@ def _can_withdraw(case) -> bool:
     return any(t.name == "withdraw" for t in transitions_from(case.state))
 
 
-def track(request, token: str):
-    case = selectors.case_for_token(token=token)
-    if case is None:
-        # Not the site's plain 404: a requester with an old or mistyped link is shown the
-        # way to new links.
-        return render(request, "public/track_refused.html", status=404)
+def _can_reply(case) -> bool:
+    """The requester writes and adds files while the case is open (see conversation.services)."""
+    return case.state in OPEN_STATES and not is_anonymised(case)
+
+
+def _render_track(request, case, token: str, reply_form: ReplyForm | None = None, status=200):
     return render(
         request,
         "public/track.html",
@@ -215,10 +219,49 @@ def track(request, token: str):
             "token": token,
             "state_help": STATE_HELP[State(case.state)],
             "events": selectors.case_public_events(case=case),
+            "conversation_messages": conversation.case_messages(case=case),
+            "for_requester": True,
+            "can_reply": _can_reply(case),
+            "reply_form": reply_form or ReplyForm(),
             "can_withdraw": _can_withdraw(case),
             "withdraw_form": WithdrawConfirmForm(),
         },
+        status=status,
     )
+
+
+def track(request, token: str):
+    case = selectors.case_for_token(token=token)
+    if case is None:
+        # Not the site's plain 404: a requester with an old or mistyped link is shown the
+        # way to new links.
+        return render(request, "public/track_refused.html", status=404)
+    return _render_track(request, case, token)
+
+
+@require_http_methods(["POST"])
+def track_message(request, token: str):
+    """The requester's reply or added information, with files. An error keeps the text."""
+    case = _case_or_404(token)
+    form = ReplyForm(request.POST, request.FILES)
+    form.is_valid()
+    try:
+        requester_message_add(
+            case=case,
+            body=form.data.get(f"{ReplyForm.prefix}-body", ""),
+            files=request.FILES.getlist(f"{ReplyForm.prefix}-files"),
+            channel=Channel.WEB,
+        )
+    except CaseValidationError as exc:
+        for field, errors in exc.fields.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return _render_track(request, case, token, reply_form=form, status=400)
+    except CaseError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("track", token=token)
+    messages.success(request, _("Your message was sent. Your contact at the university is told."))
+    return redirect(reverse("track", args=[token]) + "#conversation")
 
 
 @require_http_methods(["GET", "POST"])

@@ -29,6 +29,9 @@ from cases.errors import CaseError, CaseValidationError
 from cases.forms import DatePlanForm, NoteForm, TransitionForm
 from cases.models import Case
 from cases.services import case_accept, case_date_plan, case_note_add, case_transition
+from conversation import selectors as conversation
+from conversation.forms import StaffMessageForm
+from conversation.services import case_reply_seen, staff_message_send
 from directory import selectors as directory
 from workflows.definition import transitions, transitions_from
 from workflows.models import OPEN_STATES, State
@@ -189,6 +192,10 @@ def _render_case(
     elif case.state == State.CONTACT_ASSIGNED and accepted:
         waiting_for = WAITING_FOR_MEETING
     can_act = policy.can_act_on_case(request.user, case)
+    templates = list(conversation.reply_templates()) if can_act else []
+    message_form = forms.get("message") or StaffMessageForm(
+        initial={"body": _template_text(request, case, templates)}
+    )
     suggestions = None
     if (case.state == State.RECEIVED or reassign) and policy.can_assign(request.user):
         suggestions = selectors.case_suggestions_shown(case=case)
@@ -205,6 +212,9 @@ def _render_case(
             "can_act": can_act,
             "can_plan": can_act and case.state in OPEN_STATES,
             "note_form": forms.get("note") or NoteForm(),
+            "conversation_messages": conversation.case_messages(case=case),
+            "message_form": message_form,
+            "reply_templates": templates,
             "date_form": forms.get("date") or DatePlanForm(initial={"date": case.planned_date}),
             "suggestions": suggestions,
             # The assign step's picker lists the directory when it is small enough.
@@ -216,9 +226,22 @@ def _render_case(
     )
 
 
+def _template_text(request: HttpRequest, case: Case, templates: list) -> str:
+    """The text of the reply template picked with ?template=<id> (works without JavaScript:
+    the picker is a GET form that reloads the page with the message filled in)."""
+    picked = request.GET.get("template", "")
+    for template in templates:
+        if str(template.pk) == picked:
+            return template.fill(name=case.requester_name, reference=case.reference)
+    return ""
+
+
 @login_required
 def case_detail(request, reference: str):
-    return _render_case(request, _case_or_404(request.user, reference))
+    case = _case_or_404(request.user, reference)
+    # Staff who may act on the case have now seen the requester's reply: "New reply" goes.
+    case_reply_seen(case=case, user=request.user)
+    return _render_case(request, case)
 
 
 def _act(
@@ -334,4 +357,25 @@ def case_date_view(request, reference: str):
         form=form,
         form_key="date",
         success=_("The meeting date was saved. Both sides are reminded the day before."),
+    )
+
+
+@login_required
+@require_POST
+def case_message_view(request, reference: str):
+    case = _case_or_404(request.user, reference)
+    form = StaffMessageForm(request.POST, request.FILES)
+    files = request.FILES.getlist(f"{StaffMessageForm.prefix}-files")
+    return _act(
+        request,
+        case,
+        lambda: staff_message_send(
+            case=case,
+            user=request.user,
+            body=form.data.get(f"{StaffMessageForm.prefix}-body", ""),
+            files=files,
+        ),
+        form=form,
+        form_key="message",
+        success=_("The message was sent to the requester."),
     )

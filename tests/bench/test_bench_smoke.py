@@ -35,6 +35,7 @@ def bench_env(postgres, redis_url, tmp_path):
         "BENCH_CONNECTIONS": "2",
         "BENCH_DELIVERY": "20",
         "BENCH_DELIVERY_PROCESSES": "2",
+        "BENCH_INBOUND": "20",
         "BENCH_PG": f"postgres://{db.username or 'postgres'}@{db.hostname}:{db.port or 5432}",
         "BENCH_DB": f"{db.path.lstrip('/')}_bench_smoke",
         "BENCH_REDIS_URL": redis_url,

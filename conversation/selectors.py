@@ -1,0 +1,31 @@
+"""Conversation reads: a case's messages with their files in a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from cases.models import Case
+from conversation.models import Attachment, Message, ReplyTemplate
+
+
+def case_messages(*, case: Case) -> list[Message]:
+    """The conversation, oldest first: two queries whatever its length."""
+    return list(
+        Message.objects.filter(case=case)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+
+
+def case_attachment(*, case_id: int, attachment_id: int) -> Attachment | None:
+    """One file of a case (None if it is not that case's)."""
+    return (
+        Attachment.objects.filter(pk=attachment_id, message__case_id=case_id)
+        .exclude(file="")
+        .first()
+    )
+
+
+def reply_templates() -> QuerySet[ReplyTemplate]:
+    return ReplyTemplate.objects.filter(active=True).order_by("name")

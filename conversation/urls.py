@@ -1,0 +1,16 @@
+from django.urls import path
+
+from conversation import views
+
+urlpatterns = [
+    path(
+        "staff/cases/<str:reference>/files/<int:attachment_id>/",
+        views.staff_attachment,
+        name="staff-attachment",
+    ),
+    path(
+        "track/<str:token>/files/<int:attachment_id>/",
+        views.track_attachment,
+        name="track-attachment",
+    ),
+]
