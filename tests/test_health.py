@@ -253,7 +253,7 @@ def test_anonymous_callers_get_the_status_alone_and_staff_or_the_token_the_figur
     live_db, coordinator
 ):
     tick()
-    message("failed", sent_at=None)
+    message(OutboxStatus.FAILED, attempts=1, claimed_at=timezone.now(), last_error="550")
 
     anonymous = Client().get("/healthz")
     wrong = Client().get("/healthz", HTTP_AUTHORIZATION="Bearer not-the-token")
