@@ -128,7 +128,10 @@ def api_exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real bug: let Django log it and answer 500
-    code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), "error")
+    # An app's own exception may name its code (e.g. "locked_out", a kind of Throttled).
+    code = getattr(exc, "error_code", None) or next(
+        (c for cls, c in _DRF_CODES if isinstance(exc, cls)), "error"
+    )
     if isinstance(exc, exceptions.ValidationError):
         body = error_body(code, gettext("Some fields need to be corrected."), _flatten(exc.detail))
     else:

@@ -24,6 +24,8 @@ from rest_framework.views import APIView
 from api.fields import QueryBooleanField
 from api.parsers import JSONParser
 from api.schema import ApiAutoSchema
+from audit.models import Action
+from audit.services import audit_record
 from cases import abuse, notify, policy, selectors
 from cases.actors import Actor
 from cases.errors import ActionForbidden
@@ -271,7 +273,15 @@ class CaseDetailView(ApiView):
 
     @extend_schema(operation_id="cases_retrieve", responses={200: CaseSerializer}, tags=["cases"])
     def get(self, request: Request, reference: str) -> Response:
-        return Response(CaseSerializer(_visible_case(request, reference)).data)
+        case = _visible_case(request, reference)
+        audit_record(
+            action=Action.CASE_VIEWED,
+            request=request,
+            object_type="case",
+            object_id=case.reference,
+            details={"via": "api"},
+        )
+        return Response(CaseSerializer(case).data)
 
 
 class SuggestionSerializer(serializers.Serializer):

@@ -60,6 +60,9 @@ class Case(CaseWorkflow):
     public = models.BooleanField(
         _("public example"), default=False, help_text=_("Shown as an example on the public pages.")
     )
+    # Set when retention or an erasure request removed the requester's personal data
+    # (privacy.services): the case stays for statistics and is never mailed again.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

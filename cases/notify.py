@@ -116,6 +116,8 @@ def tracking_links(
 
 def _status(*, case: Case, event: CaseEvent) -> None:
     """Tell the requester that their case moved, with what they may see of the step."""
+    if case.anonymised_at is not None:  # no address any more: nobody to tell
+        return
     reason = reason_in(
         case.language, gettext_noop("The state of your collaboration request changed.")
     )

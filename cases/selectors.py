@@ -134,8 +134,8 @@ def _waiting_q() -> Q:
 # The inbox's saved views, in the order shown. Coordinators, registrars and administrators
 # get all of them ("Mine" only if they are also in the contact directory); contact persons
 # get their own: their open cases, those of them waiting too long, and their finished ones.
-INBOX_VIEWS = ("new", "unassigned", "mine", "waiting", "open", "closed")
-CONTACT_VIEWS = ("mine", "waiting", "closed")
+INBOX_VIEWS = ("new", "replies", "unassigned", "mine", "waiting", "open", "closed")
+CONTACT_VIEWS = ("mine", "replies", "waiting", "closed")
 # Counts stop here ("1 000+"): each is a LIMITed index scan, a few ms at a million cases,
 # where an exact count of the open cases reads ~200,000 index entries on every page view.
 VIEW_COUNT_CAP = 1000
@@ -167,6 +167,12 @@ def _view_q(view: str, user) -> Q | None:
         # to received is a hand-back, so version 1 says it (a handed-back case is
         # "unassigned", not new). Read from case_new_idx (migration 0006).
         return Q(state=State.RECEIVED, version=1)
+    if view == "replies":
+        # "New reply": the requester wrote and nobody who may act on the case has opened or
+        # answered it since. The indexed column (case_new_reply_idx) holds it, so the view and
+        # its count read a small partial index, not the messages.
+        replied = Q(new_reply_at__isnull=False)
+        return replied if user.sees_all_cases else replied & mine
     if view == "unassigned":
         return open_ & Q(contact__isnull=True)
     if view == "mine":

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from api.errors import error_body
 from cases import api as cases_api
+from conversation import api as conversation_api
 from directory import api as directory_api
 from workflows import api as workflows_api
 
@@ -37,6 +38,11 @@ v1 = [
         cases_api.TrackWithdrawView.as_view(),
         name="track-withdraw",
     ),
+    path(
+        "track/<str:token>/messages/",
+        conversation_api.TrackMessagesView.as_view(),
+        name="track-messages",
+    ),
     path("cases/", cases_api.CaseListView.as_view(), name="case-list"),
     path("cases/<str:reference>/", cases_api.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<str:reference>/events/", cases_api.CaseEventsView.as_view(), name="case-events"),
@@ -46,6 +52,16 @@ v1 = [
         name="case-suggestions",
     ),
     path("cases/<str:reference>/notes/", cases_api.CaseNotesView.as_view(), name="case-notes"),
+    path(
+        "cases/<str:reference>/messages/",
+        conversation_api.CaseMessagesView.as_view(),
+        name="case-messages",
+    ),
+    path(
+        "cases/<str:reference>/attachments/<int:id>/",
+        conversation_api.CaseAttachmentView.as_view(),
+        name="case-attachment",
+    ),
     path(
         "cases/<str:reference>/transitions/",
         cases_api.CaseTransitionsView.as_view(),

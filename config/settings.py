@@ -7,6 +7,7 @@ README.md. A bad value fails at start-up with the variable's name.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,7 +56,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
@@ -63,15 +63,19 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "accounts",
     "signin",
+    "myaccount",
     "directory",
     "workflows",
     "notifications",
+    "audit",
     "cases",
     "conversation",
     "privacy",
     "inbound",
+    "activities",
 ]
 
 MIDDLEWARE = [
@@ -85,13 +89,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "signin.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After the locale and the user are known (its 400 page is translated), before any view.
     "config.middleware.RejectNulMiddleware",
     "config.middleware.NoStoreMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the request into the page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -158,17 +166,64 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "home"
 
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Sign-in --------------------------------------------------------------------------------
+# django-axes counts failed sign-ins in the database (every web process and worker sees the
+# same counts) and locks out per account and per client: the staff login, /admin/login/ and
+# API tokens (accounts.authentication). The client is the same address every per-client limit
+# uses (AXES_CLIENT_IP_CALLABLE). An administrator unlocks in the admin (Axes → access
+# attempts) or with `manage.py axes_reset_username <email>` / `axes_reset_ip <address>`.
 # Password sign-in goes through signin's backend (it refuses when LOCAL_PASSWORDS is off);
 # single sign-on through the OpenID Connect backend (inactive while OIDC is not configured).
+# axes' backend comes first: it refuses a locked-out account or client before either.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "signin.backends.LocalPasswordBackend",
     "signin.oidc.OIDCBackend",
 ]
-
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
+LOGIN_FAILURE_LIMIT = _env("LOGIN_FAILURE_LIMIT", env.int, 5)
+LOGIN_CLIENT_FAILURE_LIMIT = _env("LOGIN_CLIENT_FAILURE_LIMIT", env.int, 20)
+LOGIN_LOCKOUT_MINUTES = _env("LOGIN_LOCKOUT_MINUTES", env.int, 15)
+if min(LOGIN_FAILURE_LIMIT, LOGIN_CLIENT_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES) < 1:
+    raise ImproperlyConfigured(
+        "Environment variables LOGIN_FAILURE_LIMIT, LOGIN_CLIENT_FAILURE_LIMIT and "
+        "LOGIN_LOCKOUT_MINUTES must be at least 1."
+    )
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_of"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_CALLABLE = "myaccount.lockout.lockout_response"
+# A successful sign-in does not wipe the counts: an attacker with an account of their own could
+# otherwise sign in between guesses to reset the client's and the victim's counters.
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# A signed-in staff user is signed out after this long without a request (the session list
+# on /staff/account/ shows and ends the others).
+STAFF_SESSION_IDLE_MINUTES = _env("STAFF_SESSION_IDLE_MINUTES", env.int, 8 * 60)
+if STAFF_SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("Environment variable STAFF_SESSION_IDLE_MINUTES must be >= 1.")
+# API tokens (accounts.ApiToken, stored as SHA-256 hashes) expire this many days after creation.
+API_TOKEN_DAYS = _env("API_TOKEN_DAYS", env.int, 90)
+if API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("Environment variable API_TOKEN_DAYS must be at least 1.")
+# Password reset links work this long (Django's PASSWORD_RESET_TIMEOUT, in seconds); a reset
+# is asked at most this often per address and per client an hour (myaccount.views).
+PASSWORD_RESET_TIMEOUT = _env("PASSWORD_RESET_MINUTES", env.int, 60) * 60
+PASSWORD_RESET_PER_ADDRESS = 3
+PASSWORD_RESET_PER_CLIENT = 10
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
@@ -275,6 +330,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 30.0},
     "reminder-scan": {"task": "cases.tasks.send_due_reminders", "schedule": 60.0},
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
+    "activity-reminders": {"task": "activities.tasks.send_activity_reminders", "schedule": 300.0},
+    "retention": {"task": "privacy.tasks.apply_retention", "schedule": 3600.0},
 }
 # --- Inbound email (README, "Email replies") --------------------------------------------------
 # INBOUND_IMAP_URL unset: inbound mail is off (no fetch task, no Reply-To on emails).
@@ -319,6 +376,8 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.outbox_sweep": {"queue": "periodic"},
     "cases.tasks.send_due_reminders": {"queue": "periodic"},
     "cases.tasks.send_digests": {"queue": "periodic"},
+    "activities.tasks.send_activity_reminders": {"queue": "periodic"},
+    "privacy.tasks.apply_retention": {"queue": "periodic"},
     "inbound.tasks.fetch_mail": {"queue": "periodic"},
 }
 
@@ -353,7 +412,7 @@ BENCH_ENDPOINTS = _env("BENCH_ENDPOINTS", env.bool, False)
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -385,8 +444,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "DESCRIPTION": (
         "Collaboration requests from municipalities and their handling.\n\n"
-        "Authenticate with `Authorization: Token <key>` (`manage.py drf_create_token <email>`) "
-        "or a staff session. Every error has the shape "
+        "Authenticate with `Authorization: Token <key>` or a staff session. A staff user creates "
+        "and revokes their tokens on /staff/account/ (or `manage.py create_api_token <email>`); "
+        "tokens expire (90 days by default). Too many failed sign-ins or wrong tokens from one "
+        "client answer 429 with code `locked_out` for a while. Every error has the shape "
         '`{"error": {"code": "...", "message": "...", "fields": {"field": ["..."]}}}`; '
         "messages follow `Accept-Language` (sv, en)."
     ),
@@ -470,9 +531,49 @@ if not 0 <= OFFICE_HOURS_START < OFFICE_HOURS_END <= 24:
     raise ImproperlyConfigured("OFFICE_HOURS_START must be before OFFICE_HOURS_END (0-24).")
 REMINDER_BATCH_SIZE = _env("REMINDER_BATCH_SIZE", env.int, 500)
 
+# --- Data protection (docs/privacy.md) ------------------------------------------------------
+# Requesters' personal data is anonymised this many months after a case ended (closed,
+# declined, withdrawn); RETENTION_MONTHS_BY_STATE overrides it per outcome, e.g.
+# "closed=36,declined=12,withdrawn=12". The hourly job (privacy.tasks.apply_retention) does it.
+RETENTION_MONTHS = _env("RETENTION_MONTHS", env.int, 24)
+if RETENTION_MONTHS < 1:
+    raise ImproperlyConfigured("Environment variable RETENTION_MONTHS must be at least 1.")
+RETENTION_MONTHS_BY_STATE = _env("RETENTION_MONTHS_BY_STATE", env.dict, {})
+for _state, _months in list(RETENTION_MONTHS_BY_STATE.items()):
+    if (
+        _state not in ("closed", "declined", "withdrawn")
+        or not str(_months).isdigit()
+        or not int(_months)
+    ):
+        raise ImproperlyConfigured(
+            "Environment variable RETENTION_MONTHS_BY_STATE has a bad value: "
+            f"{_state}={_months} (expected closed|declined|withdrawn=<months, at least 1>)"
+        )
+    RETENTION_MONTHS_BY_STATE[_state] = int(_months)
+# The audit log's client address: the same trusted-proxy rule as the rate limits and lockout.
+AUDIT_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# Audit entries older than this are removed by the same job.
+AUDIT_RETENTION_DAYS = _env("AUDIT_RETENTION_DAYS", env.int, 730)
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("Environment variable AUDIT_RETENTION_DAYS must be at least 1.")
 # --- Sign-in: single sign-on (OpenID Connect) and two-factor (README, "Single sign-on") --------
 # Off while OIDC_RP_CLIENT_ID is unset. The provider's endpoints come from its discovery
 # document (OIDC_OP_DISCOVERY_URL) or are given one by one (OIDC_OP_*_ENDPOINT).
+
+
+def _flag(name: str, default: bool) -> bool:
+    """A yes/no variable; anything but 1/0, true/false, yes/no, on/off stops start-up (a
+    security switch must not read a typo as "off")."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"Environment variable {name} has a bad value: {raw!r} (use 1 or 0)")
+
+
 OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
 OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
 OIDC_OP_DISCOVERY_URL = env.str("OIDC_OP_DISCOVERY_URL", default="")
@@ -483,7 +584,7 @@ OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
 OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
 OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
 OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
-OIDC_CREATE_USERS = _env("OIDC_CREATE_USERS", env.bool, False)
+OIDC_CREATE_USERS = _flag("OIDC_CREATE_USERS", False)
 OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
 
 
@@ -509,7 +610,9 @@ if OIDC_RP_CLIENT_ID:
     if not OIDC_RP_CLIENT_SECRET:
         raise ImproperlyConfigured("Environment variable OIDC_RP_CLIENT_SECRET must be set.")
     _endpoints = ("AUTHORIZATION", "TOKEN", "USER")
-    if not OIDC_OP_DISCOVERY_URL and not all(vars()[f"OIDC_OP_{e}_ENDPOINT"] for e in _endpoints):
+    if not OIDC_OP_DISCOVERY_URL and not all(
+        globals()[f"OIDC_OP_{e}_ENDPOINT"] for e in _endpoints
+    ):
         raise ImproperlyConfigured(
             "Environment variable OIDC_OP_DISCOVERY_URL (or OIDC_OP_AUTHORIZATION_ENDPOINT, "
             "OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_USER_ENDPOINT) must be set with OIDC_RP_CLIENT_ID."
@@ -522,10 +625,10 @@ OIDC_CREATE_USER = OIDC_CREATE_USERS
 LOGIN_REDIRECT_URL_FAILURE = "login"
 # LOCAL_PASSWORDS=0: only single sign-on; the password form, the admin's login and password
 # reset refuse.
-LOCAL_PASSWORDS = _env("LOCAL_PASSWORDS", env.bool, True)
+LOCAL_PASSWORDS = _flag("LOCAL_PASSWORDS", True)
 # Administrators (role admin or superusers) who sign in with a password confirm a TOTP code
 # (enrolled on their first sign-in); after single sign-on only with ADMIN_TOTP_AFTER_SSO, since
 # the identity provider does its own multi-factor authentication.
-ADMIN_TOTP_REQUIRED = _env("ADMIN_TOTP_REQUIRED", env.bool, True)
-ADMIN_TOTP_AFTER_SSO = _env("ADMIN_TOTP_AFTER_SSO", env.bool, False)
+ADMIN_TOTP_REQUIRED = _flag("ADMIN_TOTP_REQUIRED", True)
+ADMIN_TOTP_AFTER_SSO = _flag("ADMIN_TOTP_AFTER_SSO", False)
 OTP_TOTP_ISSUER = "Samverka"

@@ -17,14 +17,18 @@ admin.site.login = admin_login(admin.site.login)  # type: ignore[method-assign]
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("signin.urls")),
+    path("", include("myaccount.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("api/", include("config.api_urls")),
     path("", include("notifications.urls")),
+    path("", include("audit.urls")),
+    path("", include("privacy.urls")),
     path("", include("inbound.urls")),
     path("", include("directory.urls")),
     path("", include("workflows.urls")),
     path("", include("conversation.urls")),
+    path("", include("activities.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -8,29 +8,18 @@ upload, `nosniff`, and a sandbox policy, so a file can never run as a page of th
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from cases import policy, selectors
 from conversation import selectors as conversation
-from conversation.models import Attachment
+from conversation.downloads import attachment_response
 
 
-def _download(attachment: Attachment) -> FileResponse:
-    try:
-        handle = default_storage.open(attachment.file.name or "")
-    except FileNotFoundError as exc:
-        raise Http404(_("This file is no longer available.")) from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
+def _download(attachment) -> FileResponse:
+    response = attachment_response(attachment)
+    if response is None:
+        raise Http404(_("This file is no longer available."))
     return response
 
 

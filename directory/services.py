@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 
+from audit.models import Action
+from audit.services import audit_record
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
 
 
@@ -171,6 +173,12 @@ def directory_import(*, folder: Path) -> ImportReport:
             )
             person.areas.set([areas[s] for s in _split(row.get("areas", ""))])
         report.counts = {name: len(rows) for name, rows in data.items()}
+        audit_record(
+            action=Action.DIRECTORY_IMPORTED,
+            object_type="directory",
+            object_id=folder.name,
+            details={"rows": report.counts},
+        )
     return report
 
 
@@ -237,10 +245,18 @@ def directory_entry_save(*, instance: Entry, data: Mapping[str, Any]) -> Entry:
             errors[error.column] = [error.reason]
     if errors:
         raise ValidationError(errors)
+    created = instance.pk is None
+    changed: list[str] = sorted(str(name) for name in (*data.keys(),))
     with transaction.atomic():
         instance.save()
         for name, value in relations.items():
             getattr(instance, name).set(value)
+        audit_record(
+            action=Action.DIRECTORY_CHANGED,
+            object_type=instance._meta.model_name or "",
+            object_id=instance.pk,
+            details={"created": created, "fields": changed},
+        )
     return instance
 
 
@@ -328,4 +344,10 @@ def contact_deactivate(*, contact: ContactPerson) -> ContactPerson:
     if contact.active:
         contact.active = False
         contact.save(update_fields=["active"])
+        audit_record(
+            action=Action.DIRECTORY_CHANGED,
+            object_type="contactperson",
+            object_id=contact.pk,
+            details={"fields": ["active"], "active": False},
+        )
     return contact

@@ -85,7 +85,7 @@ def threads_in(text: str) -> list[str]:
 def address_refusal(address: ReplyAddress) -> Reason:
     """Why a reply to this address is not taken in (Reason.NONE when it is)."""
     case = address.case
-    if address.revoked_at is not None or getattr(case, "anonymised_at", None) is not None:
+    if address.revoked_at is not None or case.anonymised_at is not None:
         return Reason.ANONYMISED
     if case.state in FINAL_STATES:
         expiry = case.state_changed_at + timedelta(days=settings.INBOUND_REPLY_EXPIRY_DAYS)
@@ -97,6 +97,6 @@ def address_refusal(address: ReplyAddress) -> Reason:
 def case_anonymised(case: Case) -> bool:
     """Anonymisation (privacy) marks the case and, through inbound.erasure, revokes its reply
     address."""
-    if getattr(case, "anonymised_at", None) is not None:  # the privacy app's marker
+    if case.anonymised_at is not None:
         return True
     return ReplyAddress.objects.filter(case=case, revoked_at__isnull=False).exists()

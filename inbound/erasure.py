@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from inbound.models import InboundMail, ReplyAddress
+from inbound.models import InboundMail, Outcome, ReplyAddress
 
 
 def _erase(rows: QuerySet[InboundMail]) -> int:
@@ -17,6 +17,10 @@ def _erase(rows: QuerySet[InboundMail]) -> int:
     erasure keeps them). Rows already erased are left alone, so a second run changes nothing."""
     rows = rows.exclude(sender="", subject="", body="", raw="")
     names = [name for name in rows.values_list("raw", flat=True) if name]
+    # An erased email can no longer be attached to a case: out of the unmatched queue.
+    rows.filter(outcome=Outcome.UNMATCHED).update(
+        outcome=Outcome.DISCARDED, handled_at=timezone.now()
+    )
     changed = rows.update(sender="", recipient="", subject="", body="", note="", raw="")
 
     def delete_files() -> None:

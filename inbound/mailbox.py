@@ -45,6 +45,10 @@ class MailboxConfig:
         return f"{self.user}@{self.host}:{self.port}/{self.mailbox}"
 
 
+def _uid_set(uids: list[int]) -> str:
+    return ",".join(str(uid) for uid in uids)
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -110,32 +114,49 @@ class Mailbox:
         [found] = self._call("UID SEARCH", "SEARCH", "ALL")
         return sorted(int(uid) for uid in (found or b"").split())
 
-    def fetch(self, uid: int) -> bytes | None:
-        """The whole message, without marking it read; None if it is gone meanwhile."""
-        data = self._call("UID FETCH", "FETCH", str(uid), "(BODY.PEEK[])")
+    def sizes(self, uids: list[int]) -> dict[int, int]:
+        """Each message's size, in one command (to fetch them in bounded chunks)."""
+        if not uids:
+            return {}
+        data = self._call("UID FETCH", "FETCH", _uid_set(uids), "(RFC822.SIZE)")
+        sizes = {}
         for item in data:
-            if isinstance(item, tuple) and re.search(rb"\bUID %d\b" % uid, item[0]):
-                return item[1]
-        return None
+            line = item[0] if isinstance(item, tuple) else item
+            uid = re.search(rb"\bUID (\d+)", line or b"")
+            size = re.search(rb"\bRFC822\.SIZE (\d+)", line or b"")
+            if uid and size:
+                sizes[int(uid.group(1))] = int(size.group(1))
+        return sizes
 
-    def move(self, uid: int) -> None:
+    def fetch(self, uids: list[int]) -> dict[int, bytes]:
+        """The whole messages, in one command, without marking them read. A message that is
+        gone meanwhile is missing from the answer."""
+        if not uids:
+            return {}
+        data = self._call("UID FETCH", "FETCH", _uid_set(uids), "(BODY.PEEK[])")
+        messages = {}
+        for item in data:
+            if isinstance(item, tuple):
+                uid = re.search(rb"\bUID (\d+)", item[0])
+                if uid:
+                    messages[int(uid.group(1))] = item[1]
+        return messages
+
+    def move(self, uids: list[int]) -> None:
         """To the processed folder: MOVE, or COPY + \\Deleted + EXPUNGE where MOVE is missing."""
-        folder = _quote(settings.INBOUND_PROCESSED_FOLDER)
-        if self.can_move:
-            self._call("UID MOVE", "MOVE", str(uid), folder)
+        if not uids:
             return
-        self._call("UID COPY", "COPY", str(uid), folder)
-        self._call("UID STORE", "STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted)")
+        folder, uid_set = _quote(settings.INBOUND_PROCESSED_FOLDER), _uid_set(uids)
+        if self.can_move:
+            self._call("UID MOVE", "MOVE", uid_set, folder)
+            return
+        self._call("UID COPY", "COPY", uid_set, folder)
+        self._call("UID STORE", "STORE", uid_set, "+FLAGS.SILENT", r"(\Deleted)")
         assert self.imap is not None
         try:
             if "UIDPLUS" in self.imap.capabilities:
-                _ok(self.imap.uid("EXPUNGE", str(uid)), "UID EXPUNGE")
+                _ok(self.imap.uid("EXPUNGE", uid_set), "UID EXPUNGE")
             else:
                 _ok(self.imap.expunge(), "EXPUNGE")
         except (OSError, imaplib.IMAP4.error) as exc:
             raise MailboxError(f"EXPUNGE: {type(exc).__name__}: {exc}") from exc
-
-    def append(self, raw: bytes) -> None:
-        """Put a message into the mailbox (the tests and the benchmark fill it this way)."""
-        assert self.imap is not None
-        _ok(self.imap.append(_quote(self.config.mailbox), "", None, raw), "APPEND")

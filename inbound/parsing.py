@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
@@ -53,16 +54,31 @@ class ParsedMail:
     unreadable: list[str] = field(default_factory=list)
 
 
-def _header(message: Message, name: str) -> str:
-    """A header's decoded text; a malformed one is read raw rather than failing the mail."""
-    try:
-        value = message.get(name)
-    except Exception:  # noqa: BLE001 - a broken header must not lose the message
-        value = message.get_all(name, failobj=[""])[0] if hasattr(message, "get_all") else ""
-    return " ".join(str(value or "").split())
+class _Headers:
+    """The top-level headers as sent, unparsed: the stdlib's structured header parsing costs
+    more than the rest of reading a reply, and only the subject needs decoding."""
+
+    def __init__(self, message: Message):
+        self.values: dict[str, list[str]] = {}
+        for name, value in message.raw_items():
+            self.values.setdefault(name.lower(), []).append(" ".join(str(value).split()))
+
+    def get(self, name: str) -> str:
+        return self.values.get(name.lower(), [""])[0]
+
+    def all(self, name: str) -> list[str]:
+        return self.values.get(name.lower(), [])
+
+    def decoded(self, name: str) -> str:
+        """RFC 2047 encoded words (=?utf-8?q?...?=) decoded; a malformed one is kept raw."""
+        value = self.get(name)
+        try:
+            return " ".join(str(make_header(decode_header(value))).split())
+        except (LookupError, ValueError, UnicodeError):
+            return value
 
 
-def _kind(message: Message, sender: str) -> str:
+def _kind(message: Message, headers: _Headers, sender: str) -> str:
     """Bounces and delivery reports, then automatic replies (RFC 3834 and common practice);
     everything else is a reply."""
     content_type = message.get_content_type()
@@ -74,15 +90,15 @@ def _kind(message: Message, sender: str) -> str:
         return BOUNCE
     if content_type == "multipart/report":  # read receipts and other reports
         return AUTO_REPLY
-    auto_submitted = _header(message, "Auto-Submitted").lower()
+    auto_submitted = headers.get("Auto-Submitted").lower()
     if auto_submitted and auto_submitted != "no":
         return AUTO_REPLY
-    if _header(message, "Precedence").lower() in ("bulk", "junk", "list", "auto_reply"):
+    if headers.get("Precedence").lower() in ("bulk", "junk", "list", "auto_reply"):
         return AUTO_REPLY
     for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
-        if message.get(name) is not None:
+        if headers.all(name):
             return AUTO_REPLY
-    if _header(message, "Return-Path") == "<>":  # the null sender: generated, not written
+    if headers.get("Return-Path") == "<>":  # the null sender: generated, not written
         return AUTO_REPLY
     return REPLY
 
@@ -188,29 +204,28 @@ def _files(message: EmailMessage) -> tuple[list[MailFile], list[str]]:
 def mail_parse(raw: bytes) -> ParsedMail:
     message = message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)
-    sender = parseaddr(_header(message, "From"))[1].lower()
-    message_id = _header(message, "Message-ID")[:500]
+    headers = _Headers(message)
+    sender = parseaddr(headers.get("From"))[1].lower()
+    message_id = headers.get("Message-ID")[:500]
     if not message_id:
         message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@inbound.invalid>"
-    addresses = " ".join(
-        value for name in ADDRESS_HEADERS for value in message.get_all(name, failobj=[])
-    )
+    addresses = " ".join(value for name in ADDRESS_HEADERS for value in headers.all(name))
     try:
-        sent_at = parsedate_to_datetime(_header(message, "Date")) or None
+        sent_at = parsedate_to_datetime(headers.get("Date")) or None
         if sent_at is not None and sent_at.tzinfo is None:
             sent_at = None
     except (TypeError, ValueError, IndexError):
         sent_at = None
-    recipients = ", ".join(a for _, a in getaddresses([_header(message, "To")]) if a)
+    recipients = ", ".join(a for _, a in getaddresses(headers.all("To")) if a)
     parsed = ParsedMail(
         message_id=message_id,
         sender=sender,
         recipient=recipients[:1000],
-        subject=_header(message, "Subject")[:300],
+        subject=headers.decoded("Subject")[:300],
         sent_at=sent_at,
-        kind=_kind(message, sender),
-        tokens=tokens_in(str(addresses)),
-        threads=threads_in(_header(message, "In-Reply-To") + " " + _header(message, "References")),
+        kind=_kind(message, headers, sender),
+        tokens=tokens_in(addresses),
+        threads=threads_in(headers.get("In-Reply-To") + " " + headers.get("References")),
     )
     if parsed.kind == REPLY:
         parsed.body = _body(message)

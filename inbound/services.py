@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from cases.errors import CaseValidationError
+from cases.errors import CaseError, CaseValidationError
 from cases.models import Case
 from inbound import port
 from inbound.addresses import address_refusal, case_anonymised
@@ -37,6 +37,10 @@ from inbound.models import InboundMail, Outcome, Reason, ReplyAddress
 from inbound.parsing import AUTO_REPLY, BOUNCE, MailFile, ParsedMail, mail_parse
 
 logger = logging.getLogger(__name__)
+
+
+# What the row keeps of a reply's text (the conversation keeps at most 20,000 characters).
+BODY_MAX = 100_000
 
 
 class InboundError(CaseValidationError):
@@ -156,14 +160,17 @@ def mail_take(*, raw: bytes, mailbox: str, uidvalidity: int, uid: int) -> str:
         note="\n".join(
             filter(None, [decision.note, *(f"unreadable part: {n}" for n in parsed.unreadable)])
         ),
-        body=parsed.body,
+        body=parsed.body[:BODY_MAX],
         raw=raw_name,
         size=len(raw),
         case=decision.case,
     )
     try:
-        with transaction.atomic():
-            mail.save(force_insert=True)
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # a savepoint: a duplicate key loses cleanly
+                mail.save(force_insert=True)
+        else:
+            mail.save(force_insert=True)  # autocommit: one round trip
     except IntegrityError:
         default_storage.delete(raw_name)
         return "skipped"
@@ -189,15 +196,43 @@ def _import_pending(mail: InboundMail, case: Case, files: Sequence[MailFile]) ->
 
 def _resume(mail: InboundMail) -> str:
     """A message recorded by a fetch that stopped before moving it: finish, do not redo."""
-    if mail.outcome == Outcome.PENDING and mail.case is not None:
-        return _import_pending(mail, mail.case, _raw_files(mail))
+    if mail.outcome == Outcome.PENDING:
+        if mail.case is not None:
+            return _import_pending(mail, mail.case, _raw_files(mail))
+        # Its case was deleted meanwhile: the queue shows it rather than a pending row forever.
+        mail.outcome, mail.reason = Outcome.UNMATCHED, Reason.REFUSED
+        mail.save(update_fields=["outcome", "reason"])
     return "resumed"
+
+
+# Messages are fetched and moved in chunks (one IMAP command each way, not one per message),
+# of at most this many messages and, past the first, this many bytes (attachments are large).
+FETCH_CHUNK = 50
+FETCH_CHUNK_BYTES = 25 * 1024 * 1024
+
+
+def _chunks(uids: list[int], sizes: dict[int, int]) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if chunk and (len(chunk) >= FETCH_CHUNK or total + size > FETCH_CHUNK_BYTES):
+            yield chunk
+            chunk, total = [], 0
+        chunk.append(uid)
+        total += size
+    if chunk:
+        yield chunk
 
 
 def mail_fetch(*, url: str = "", limit: int | None = None) -> FetchReport:
     """One pass over the mailbox: take every message in it, then move it to the processed
     folder. An IMAP error ends the pass (logged, in the report): what was not moved is taken
-    again on the next pass, and what was recorded is not imported twice."""
+    again on the next pass, and what was recorded is not imported twice.
+
+    Per chunk of messages: which are recorded already (a pass that stopped before moving
+    them: finished, not redone), fetch the others, take each (mail_take), move the chunk.
+    """
     report = FetchReport()
     url = url or settings.INBOUND_IMAP_URL
     if not url:
@@ -206,22 +241,32 @@ def mail_fetch(*, url: str = "", limit: int | None = None) -> FetchReport:
     try:
         config = MailboxConfig.from_url(url)
         with Mailbox(config) as box:
-            for uid in box.uids()[: limit or settings.INBOUND_BATCH_SIZE]:
-                known = InboundMail.objects.filter(
-                    mailbox=config.label, uidvalidity=box.uidvalidity, uid=uid
-                ).first()
-                if known is not None:
-                    outcome = _resume(known)
-                else:
-                    raw = box.fetch(uid)
-                    if raw is None:
-                        continue
-                    outcome = mail_take(
-                        raw=raw, mailbox=config.label, uidvalidity=box.uidvalidity, uid=uid
-                    )
-                if outcome != "skipped":
-                    box.move(uid)
-                report.counts[outcome] += 1
+            uids = box.uids()[: limit or settings.INBOUND_BATCH_SIZE]
+            for chunk in _chunks(uids, box.sizes(uids)):
+                known = {
+                    mail.uid: mail
+                    for mail in InboundMail.objects.filter(
+                        mailbox=config.label, uidvalidity=box.uidvalidity, uid__in=chunk
+                    ).select_related("case")
+                }
+                fetched = box.fetch([uid for uid in chunk if uid not in known])
+                done = []
+                for uid in chunk:
+                    if uid in known:
+                        outcome = _resume(known[uid])
+                    elif uid in fetched:
+                        outcome = mail_take(
+                            raw=fetched.pop(uid),
+                            mailbox=config.label,
+                            uidvalidity=box.uidvalidity,
+                            uid=uid,
+                        )
+                    else:
+                        continue  # gone meanwhile
+                    if outcome != "skipped":
+                        done.append(uid)
+                    report.counts[outcome] += 1
+                box.move(done)
     except MailboxError as exc:
         report.error = str(exc)
         logger.warning(
@@ -262,9 +307,10 @@ def unmatched_attach(*, mail_id: int, reference: str, user: User) -> InboundMail
         files = _raw_files(mail)
         try:
             _import(mail, case, files)
-        except (ValidationError, CaseValidationError) as exc:
-            messages = getattr(exc, "messages", None) or [str(exc)]
-            raise InboundError(fields={"reference": [str(m) for m in messages]}) from exc
+        except ValidationError as exc:
+            raise InboundError(fields={"reference": [str(m) for m in exc.messages]}) from exc
+        except CaseError as exc:  # e.g. the case was anonymised meanwhile
+            raise InboundError(fields={"reference": [str(exc.message)]}) from exc
         mail.outcome, mail.handled_by, mail.handled_at = Outcome.ATTACHED, user, timezone.now()
         mail.save()
     return mail

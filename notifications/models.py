@@ -39,6 +39,9 @@ class OutboxMessage(models.Model):
     threaded = models.BooleanField(default=False)
     # Extra headers sent with the message (on top of Message-ID and Auto-Submitted).
     headers = models.JSONField(default=dict, blank=True)
+    # An iCalendar object (RFC 5545 / iTIP) sent with the message: as a text/calendar
+    # alternative with its METHOD, and as an .ics attachment (transport.message_send).
+    calendar = models.TextField(blank=True)
     # A sensitive body (e.g. one that carries a tracking token) is erased once delivered.
     sensitive = models.BooleanField(default=False)
     status = models.CharField(

@@ -69,6 +69,8 @@ class MessageSpec:
     # An email to the requester about case `case_id`: sent in the case's thread (Reply-To,
     # In-Reply-To, References from register_thread_headers, filled in when it is sent).
     threaded: bool = False
+    # An iCalendar invitation (the full VCALENDAR text) sent along (OutboxMessage.calendar).
+    calendar: str = ""
 
     def render(self) -> OutboxMessage:
         message = OutboxMessage(
@@ -81,6 +83,7 @@ class MessageSpec:
             sensitive=self.sensitive,
             condition=self.condition,
             threaded=self.threaded and self.case_id is not None,
+            calendar=self.calendar,
             next_attempt_at=timezone.now(),
         )
         if self.lazy:

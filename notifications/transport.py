@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import smtplib
 import threading
 import time
@@ -54,6 +55,21 @@ def mail_connection_drop() -> None:
             pass
 
 
+def _calendar_method(calendar: str) -> str:
+    match = re.search(r"^METHOD:([A-Z-]+)\r?$", calendar, re.MULTILINE)
+    return match[1] if match else "PUBLISH"
+
+
+def _calendar_attach(email: EmailMultiAlternatives, calendar: str) -> None:
+    """An iTIP invitation as calendar clients expect it (RFC 6047): a text/calendar part with
+    the METHOD parameter among the alternatives, which Outlook and Gmail show as an invitation,
+    and the same object as an .ics attachment for clients that only offer to open a file."""
+    # Django makes the part from "text/<subtype>", so the parameter rides on the subtype.
+    email.attach_alternative(calendar, f"text/calendar; method={_calendar_method(calendar)}")
+    # As bytes: a str would be encoded by the MIME library as Latin-1 (ö would break).
+    email.attach("invitation.ics", calendar.encode(), "application/ics")
+
+
 def message_send(*, message: OutboxMessage) -> None:
     """Send `message` as rendered on the row; raises what the backend raised."""
     email = EmailMultiAlternatives(
@@ -69,6 +85,8 @@ def message_send(*, message: OutboxMessage) -> None:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    if message.calendar:
+        _calendar_attach(email, message.calendar)
     email.connection = _mail_connection()
     email.send()
 

@@ -23,7 +23,12 @@ from signin.errors import SignInRefused
 from signin.forms import CodeForm
 from signin.middleware import second_factor_required
 from signin.oidc import oidc_enabled, provider_logout_url
-from signin.services import second_factor_verify, totp_device_for_enrolment, totp_enrolment_confirm
+from signin.services import (
+    backup_codes_renew,
+    second_factor_verify,
+    totp_device_for_enrolment,
+    totp_enrolment_confirm,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -118,3 +123,21 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         context["qr_svg"] = _qr_svg(device)
         context["secret"] = escape(_grouped(b32encode(device.bin_key).decode()))
     return render(request, "signin/two_factor.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def backup_codes(request: HttpRequest) -> HttpResponse:
+    """New backup codes for an administrator who used or lost theirs (the old ones stop
+    working). Only in a session confirmed with the second factor."""
+    user = request.user
+    verified = request.user.is_verified()  # type: ignore[union-attr]
+    if not verified or not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("signin-two-factor")
+    if request.method == "POST":
+        codes = backup_codes_renew(user=user)  # type: ignore[arg-type]
+        return render(
+            request,
+            "signin/backup_codes.html",
+            {"codes": codes, "next": resolve_url(settings.LOGIN_REDIRECT_URL), "renewed": True},
+        )
+    return render(request, "signin/backup_codes_renew.html")

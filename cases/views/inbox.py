@@ -20,6 +20,8 @@ from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_l
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook  # type: ignore[import-untyped]
 
+from audit.models import Action
+from audit.services import audit_record
 from cases import policy, selectors
 from cases.actors import Actor
 from cases.errors import CaseError
@@ -30,6 +32,7 @@ from workflows.models import State
 
 VIEW_LABELS = {
     "new": pgettext_lazy("inbox view", "New"),
+    "replies": pgettext_lazy("inbox view", "New reply"),
     "unassigned": pgettext_lazy("inbox view", "Unassigned"),
     "mine": pgettext_lazy("inbox view", "Mine"),
     "waiting": pgettext_lazy("inbox view", "Waiting too long"),
@@ -320,4 +323,10 @@ def inbox_export(request, fmt: str = "csv"):
     if not request.user.sees_all_cases:
         raise PermissionDenied
     cases = selectors.case_list(user=request.user, filters=_filters(request.GET, request.user))
+    audit_record(
+        action=Action.LIST_EXPORTED,
+        request=request,
+        object_type="case_list",
+        details={"format": fmt, "query": request.GET.urlencode()[:1000]},
+    )
     return _export(cases, fmt)

@@ -18,6 +18,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Notify, User
+from accounts.services import user_notifications_save
 from directory import selectors
 from directory.forms import KeywordsField, keywords_as_lines, keywords_from_lines, language_choices
 from directory.models import ContactPerson
@@ -79,17 +81,59 @@ class ProfileForm(forms.Form):
         }
 
 
-def _own_entry(request: HttpRequest) -> ContactPerson:
-    # The reverse one-to-one raises an AttributeError subclass when the login has no entry.
-    person = getattr(request.user, "contact_person", None)
-    if person is None:
-        raise Http404(_("Your login is not linked to a contact person."))
-    return person
+class NotifyForm(forms.Form):
+    """How the user hears of what needs them: at once by email, in the daily digest, or not."""
+
+    prefix = "notify"
+    notify_reply = forms.ChoiceField(
+        label=gettext_lazy("A requester replies on a case you look after"),
+        choices=Notify.choices,
+        widget=forms.RadioSelect,
+    )
+    notify_withdrawn = forms.ChoiceField(
+        label=gettext_lazy("A requester withdraws a request you look after"),
+        choices=Notify.choices,
+        widget=forms.RadioSelect,
+    )
+    notify_new_request = forms.ChoiceField(
+        label=gettext_lazy("A new request arrives (coordinators)"),
+        choices=Notify.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("initial", {f: getattr(user, f) for f in self.base_fields})
+        super().__init__(*args, **kwargs)
+        if not user.is_coordinator:
+            del self.fields["notify_new_request"]
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    person = _own_entry(request)
+    """The user's notification choices (every staff user) and directory entry (contacts)."""
+    person = getattr(request.user, "contact_person", None)
+    notify_form = NotifyForm(user=request.user)
+    if request.method == "POST" and "notify-submit" in request.POST:
+        notify_form = NotifyForm(request.POST, user=request.user)
+        if notify_form.is_valid():
+            user_notifications_save(user=cast(User, request.user), choices=notify_form.cleaned_data)
+            messages.success(request, _("Your notification choices are saved."))
+            return redirect("staff-profile")
+        return render(
+            request,
+            "staff/profile.html",
+            {"form": _entry_form(person), "person": person, "notify_form": notify_form},
+            status=400,
+        )
+    if person is None:
+        # No directory entry (a coordinator, say): only the notification choices.
+        if request.method == "POST":
+            raise Http404(_("Your login is not linked to a contact person."))
+        return render(
+            request,
+            "staff/profile.html",
+            {"form": None, "person": None, "notify_form": notify_form},
+        )
     if request.method == "POST":
         form = ProfileForm(request.POST, person=person)
         if form.is_valid():
@@ -103,4 +147,14 @@ def profile(request: HttpRequest) -> HttpResponse:
                 return redirect("staff-profile")
     else:
         form = ProfileForm(initial=ProfileForm.initial_for(person), person=person)
-    return render(request, "staff/profile.html", {"form": form, "person": person})
+    return render(
+        request,
+        "staff/profile.html",
+        {"form": form, "person": person, "notify_form": notify_form},
+    )
+
+
+def _entry_form(person: ContactPerson | None) -> ProfileForm | None:
+    if person is None:
+        return None
+    return ProfileForm(initial=ProfileForm.initial_for(person), person=person)

@@ -335,7 +335,7 @@ def lost_link(request):
 
 
 def privacy(request):
-    return render(request, "public/privacy.html")
+    return render(request, "public/privacy.html", {"retention_months": settings.RETENTION_MONTHS})
 
 
 def accessibility(request):

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from cases.actors import Actor
 from tests.factories import make_case, make_user
 
@@ -76,5 +76,5 @@ def world(db, directory, contact_a, contact_b, contact_user_a, contact_user_b) -
         actor=Actor.staff(coordinator),
         data={"contact": contact_b.email},
     )
-    tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
+    tokens = {role: api_token_create(user=user, name="tests")[1] for role, user in users.items()}
     return World(case=case, other_case=other, former_case=former, users=users, tokens=tokens)

@@ -65,6 +65,14 @@ MATRIX = {
             "expect": {**_everyone(404), "other_token_holder": 200},
         }
     },
+    # The conversation through the token: read, and write while the case is open.
+    "api:track-messages": {
+        "GET": {"expect": {**_everyone(404), "other_token_holder": 200}},
+        "POST": {
+            "body": {"body": "Här är mer information."},
+            "expect": {**_everyone(404), "other_token_holder": 201},
+        },
+    },
     "api:case-list": {"GET": {"expect": _staff(200, 200, 200, 200, 200)}},
     "api:case-detail": {"GET": {"expect": READ_CASE}},
     "api:case-events": {"GET": {"expect": READ_CASE}},
@@ -73,6 +81,12 @@ MATRIX = {
     "api:case-notes": {
         "POST": {"body": {"text": "Ringde kommunen."}, "expect": _staff(404, 201, 201, 403, 201)}
     },
+    # The conversation: everyone who sees the case reads it; those who act on it write.
+    "api:case-messages": {
+        "GET": {"expect": READ_CASE},
+        "POST": {"body": {"body": "Hej! Vi hörs."}, "expect": _staff(404, 201, 201, 403, 201)},
+    },
+    "api:case-attachment": {"GET": {"expect": READ_CASE}},
     "api:case-transitions": {
         "GET": {"expect": READ_CASE},
         "POST": {
@@ -166,6 +180,8 @@ def test_every_api_route_has_a_matrix_entry():
 def _kwargs(world, name: str, role: str) -> dict:
     if name.startswith("api:track"):
         return {"token": world.tracking_token(role)}
+    if name == "api:case-attachment":
+        return {"reference": world.case.reference, "id": _attachment_id(world)}
     if name.startswith("api:case-") and name != "api:case-list":
         return {"reference": world.case.reference}
     if name == "api:reminder-rule-detail":
@@ -174,6 +190,18 @@ def _kwargs(world, name: str, role: str) -> dict:
         field = {"municipality": "code", "area": "slug", "form": "slug", "contact": "email"}
         return {field[name.split(":")[1].rsplit("-", 1)[0]]: DIRECTORY_KEYS[name]}
     return {}
+
+
+def _attachment_id(world) -> int:
+    """A file on the case under test (made inside the role's rolled-back savepoint)."""
+    from conversation.models import Channel
+    from conversation.services import requester_message_add
+    from tests.conversation.files import pdf_bytes, upload
+
+    message = requester_message_add(
+        case=world.case, body="Bilaga", files=[upload("a.pdf", pdf_bytes())], channel=Channel.WEB
+    )
+    return message.attachments.get().pk
 
 
 def _body(client, url: str, name: str, method: str, entry: dict):

@@ -224,7 +224,7 @@ def test_a_new_assignment_needs_a_new_acceptance(
     assert step_ids(page(client, case))[0] == "accept"
 
 
-def test_assigned_contacts_case_page_stays_within_ten_queries(
+def test_assigned_contacts_case_page_stays_within_its_query_budget(
     client, coordinator, contact_a, contact_user_a
 ):
     case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
@@ -235,7 +235,8 @@ def test_assigned_contacts_case_page_stays_within_ten_queries(
         content = page(client, case)
 
     assert step_ids(content)[0] == "accept"
-    assert len(ctx.captured_queries) <= 10, [q["sql"][:120] for q in ctx.captured_queries]
+    # 10 reads + the audit log's INSERT (issue 13).
+    assert len(ctx.captured_queries) <= 11, [q["sql"][:120] for q in ctx.captured_queries]
 
 
 def test_assign_picker_offers_the_directory_and_takes_a_typed_name(client, coordinator, contact_a):

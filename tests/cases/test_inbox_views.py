@@ -75,6 +75,7 @@ def test_views_show_their_counts_and_mark_the_current_one(client, coordinator, c
 
     assert view_counts(content) == {
         "new": "1",
+        "replies": "0",
         "unassigned": "2",
         "waiting": "1",
         "open": "4",
@@ -98,7 +99,7 @@ def test_contact_person_gets_only_their_own_views(client, contact_user_a, cases)
 
     content = client.get("/staff/").content.decode()
 
-    assert view_counts(content) == {"mine": "1", "waiting": "1", "closed": "0"}
+    assert view_counts(content) == {"mine": "1", "replies": "0", "waiting": "1", "closed": "0"}
     assert re.search(r'data-view="mine" aria-current="page"', content)
     assert shown(content, cases) == {"waiting_a"}
     # A view of someone else's is no view for them: their own default applies.
@@ -131,4 +132,4 @@ def test_counts_are_one_query(coordinator, cases, django_assert_num_queries):
     selectors.inbox_views(coordinator)  # whether they are a contact: read once per request
     with django_assert_num_queries(1):
         counts = selectors.inbox_view_counts(user=coordinator)
-    assert counts == {"new": 1, "unassigned": 2, "waiting": 1, "open": 4, "closed": 1}
+    assert counts == {"new": 1, "replies": 0, "unassigned": 2, "waiting": 1, "open": 4, "closed": 1}

@@ -75,9 +75,14 @@ def test_the_page_edits_only_the_signed_in_persons_entry(
     assert ContactPerson.objects.get(pk=contact_a.pk).keywords == "endast-anna"
 
 
-def test_staff_without_a_contact_entry_get_404(client, directory, coordinator):
+def test_staff_without_a_contact_entry_get_only_their_notification_choices(
+    client, directory, coordinator
+):
     client.force_login(coordinator)
-    assert client.get(URL).status_code == 404
+    page = client.get(URL)
+    assert page.status_code == 200
+    assert 'name="notify-notify_reply"' in page.content.decode()
+    assert 'name="keywords"' not in page.content.decode()
     assert client.post(URL, form_data()).status_code == 404
 
 
@@ -111,3 +116,22 @@ def test_an_absence_that_ended_yesterday_no_longer_hides_the_person(contact_a):
     request = {"title": "Biogas", "text": "Vi vill bygga en biogasanläggning.", "loads": {}}
     assert contact_a.email in [s.contact.email for s in rank_contacts(**request, limit=20)]
     assert not contact_a.is_away
+
+
+def test_a_contact_person_turns_reply_emails_into_the_digest(client, contact_user_a):
+    client.force_login(contact_user_a)
+    page = client.get(URL).content.decode()
+    assert 'name="notify-notify_new_request"' not in page  # new requests go to coordinators
+    response = client.post(
+        URL,
+        {"notify-submit": "1", "notify-notify_reply": "digest", "notify-notify_withdrawn": "off"},
+    )
+    assert response.status_code == 302
+    contact_user_a.refresh_from_db()
+    assert (contact_user_a.notify_reply, contact_user_a.notify_withdrawn) == ("digest", "off")
+    bad = client.post(
+        URL, {"notify-submit": "1", "notify-notify_reply": "loud", "notify-notify_withdrawn": "off"}
+    )
+    assert bad.status_code == 400
+    contact_user_a.refresh_from_db()
+    assert contact_user_a.notify_reply == "digest"

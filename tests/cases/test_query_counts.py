@@ -1,6 +1,7 @@
 """Query counts of the staff pages: bounded, and constant in the data they show.
 
-Targets of issue 6: the case page in at most 10 queries whatever the length of its timeline;
+Targets of issue 6: the case page in at most 10 queries whatever the length of its timeline
+(11 since issue 13: one INSERT records the view in the audit log);
 the inbox in a fixed number of queries whatever the page size or number of cases.
 """
 
@@ -54,14 +55,14 @@ def test_case_page_queries_are_constant_in_the_number_of_events(
         case_note_add(case=case, actor=Actor.staff(coordinator), text=f"Anteckning {n}")
     with django_assert_max_num_queries(short):
         client.get(url)
-    assert short <= 10
+    assert short <= 11  # 10 reads + the audit log's INSERT
 
 
 def test_case_page_of_a_new_case_stays_within_a_fixed_bound(client, coordinator, directory):
     # A received case also renders the assignment form (directory and suggestions).
     case = make_case()
     client.force_login(coordinator)
-    assert _count(client, reverse("staff-case", args=[case.reference])) <= 12
+    assert _count(client, reverse("staff-case", args=[case.reference])) <= 13  # + audit INSERT
 
 
 def test_inbox_view_with_counts_stays_within_the_inbox_budget(

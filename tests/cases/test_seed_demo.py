@@ -70,7 +70,10 @@ def test_demo_coordinator_can_log_in_and_see_the_demo_cases(client, db, settings
     settings.DEBUG = True
     seed()
 
-    assert client.login(username="koordinator@hb.example", password="samverka-demo")
+    response = client.post(
+        "/accounts/login/", {"username": "koordinator@hb.example", "password": "samverka-demo"}
+    )
+    assert response.status_code == 302
     content = client.get("/staff/").content.decode()
 
     for case in Case.objects.filter(state__in=["received", "contact_assigned"]):

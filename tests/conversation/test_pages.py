@@ -164,3 +164,34 @@ def test_a_reply_template_fills_the_message_without_javascript(client, case, con
     ).content.decode()
     with translation.override("sv"):
         assert f"Hej Eva Ek! Tack för förfrågan {case.reference}." in page
+
+
+def test_a_reply_puts_the_case_in_the_new_reply_view_with_a_marker_until_opened(
+    client, case, contact_user_a, coordinator, directory
+):
+    other = make_case()
+    requester_message_add(case=case, body="Svar", channel=Channel.WEB)
+    client.force_login(contact_user_a)
+    inbox = client.get("/staff/", {"view": "replies"}, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert case.reference in inbox and other.reference not in inbox
+    assert 'data-testid="new-reply"' in inbox and "Nytt svar" in inbox
+    client.get(reverse("staff-case", args=[case.reference]))
+    inbox = client.get("/staff/", {"view": "replies"}).content.decode()
+    assert case.reference not in inbox
+
+
+def test_the_new_reply_view_costs_no_more_queries_than_the_other_views(
+    client, coordinator, directory, django_assert_max_num_queries
+):
+    for _ in range(3):
+        requester_message_add(case=make_case(), body="Svar", channel=Channel.WEB)
+    client.force_login(coordinator)
+    client.get("/staff/", {"view": "open"})
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as open_view:
+        client.get("/staff/", {"view": "open"})
+    with django_assert_max_num_queries(len(open_view.captured_queries)):
+        response = client.get("/staff/", {"view": "replies"})
+    assert response.content.decode().count('data-testid="new-reply"') == 3

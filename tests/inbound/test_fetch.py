@@ -155,9 +155,11 @@ def test_an_unknown_token_goes_to_the_unmatched_queue_and_a_coordinator_attaches
 
 
 def test_a_reply_to_an_anonymised_case_goes_to_the_unmatched_queue(case, imap):
-    from inbound.erasure import cases_erase
+    from privacy.services import requester_erase
 
-    cases_erase([case.pk])
+    requester_erase(email=case.requester_email)
+    case.refresh_from_db()
+    assert case.anonymised_at is not None
     imap.append(client_reply(to=case.reply_to))
     assert mail_fetch().counts == {"unmatched": 1}
     assert InboundMail.objects.get().reason == Reason.ANONYMISED
@@ -223,3 +225,39 @@ def test_fetch_mail_prints_what_it_did(case, imap, capsys):
 
     out = capsys.readouterr().out
     assert "Fetched 3 message(s): auto_reply: 1, imported: 1, unmatched: 1" in out
+
+
+def test_a_server_without_move_gets_copy_delete_and_expunge(case, imap, monkeypatch):
+    from inbound.mailbox import Mailbox
+
+    enter = Mailbox.__enter__
+
+    def without_move(self):
+        enter(self)
+        self.can_move = False
+        return self
+
+    monkeypatch.setattr(Mailbox, "__enter__", without_move)
+    imap.append(client_reply(to=case.reply_to))
+    imap.append(client_reply(to=case.reply_to))
+    assert mail_fetch().counts == {"imported": 2}
+    assert imap.count("INBOX") == 0 and imap.count("Processed") == 2
+
+
+def test_an_executable_named_pdf_in_an_email_is_refused_and_the_rest_is_kept(case, imap):
+    from tests.conversation.files import pe_bytes
+
+    imap.append(
+        client_reply(
+            to=case.reply_to,
+            files=(
+                ("faktura.pdf", "application/pdf", pe_bytes()),
+                ("agenda.pdf", "application/pdf", PDF),
+            ),
+        )
+    )
+    assert mail_fetch().counts == {"imported": 1}
+    [message] = messages_of(case)
+    assert [a.filename for a in message.attachments.all()] == ["agenda.pdf"]
+    assert [r["name"] for r in message.refused_files] == ["faktura.pdf"]
+    assert "inte en filtyp" in message.refused_files[0]["reason"]

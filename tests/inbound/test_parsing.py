@@ -23,6 +23,7 @@ def test_a_mail_client_reply_keeps_only_the_new_text_and_its_attachment():
         ("agenda.pdf", "application/pdf", PDF)
     ]
     assert parsed.sender == "eva.ek@boras.example"
+    assert parsed.subject == "Re: Vi har tagit emot din förfrågan"
 
 
 def test_a_den_skrev_header_wrapped_over_two_lines_still_ends_the_reply():

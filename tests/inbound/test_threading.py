@@ -89,3 +89,21 @@ def test_with_inbound_mail_off_emails_are_threaded_but_replies_go_to_the_sender(
     [email] = smtp_sink.wait_for(1)
     assert email["Reply-To"] is None
     assert email["References"].startswith("<case-")
+
+
+def test_a_staff_message_to_the_requester_is_in_the_thread_with_the_reply_address(
+    directory, coordinator, smtp_sink, settings
+):
+    from conversation.services import staff_message_send
+
+    settings.INBOUND_IMAP_URL = "imap://samverka:secret@127.0.0.1:1/INBOX"
+    case = make_case()
+    staff_message_send(case=case, user=coordinator, body="Hej Eva! När passar det att ses?")
+    _send_all()
+
+    emails = smtp_sink.wait_for(2)
+    receipt, message = sorted(emails, key=lambda m: "Hej Eva" in str(m))
+    token = ReplyAddress.objects.get(case=case).token
+    assert message["Reply-To"] == receipt["Reply-To"] == f"svar+{token}@hb.example"
+    assert message["References"] == receipt["References"]
+    assert message["Message-ID"] != receipt["Message-ID"]

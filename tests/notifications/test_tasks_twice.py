@@ -21,11 +21,14 @@ TESTED = {
     "notifications.tasks.outbox_sweep",
     "cases.tasks.send_due_reminders",
     "cases.tasks.send_digests",
+    "privacy.tasks.apply_retention",
 }
 
 
 def test_every_project_task_has_a_run_twice_test():
-    ours = {name for name in app.tasks if name.split(".")[0] in {"cases", "notifications"}}
+    ours = {
+        name for name in app.tasks if name.split(".")[0] in {"cases", "notifications", "privacy"}
+    }
     assert ours == TESTED
 
 
@@ -77,3 +80,21 @@ def test_digest_twice_in_a_day_is_one_email_per_coordinator(directory, coordinat
     with time_machine.travel(NOON + dt.timedelta(minutes=15), tick=False):
         case_tasks.send_digests()
     assert OutboxMessage.objects.filter(kind="digest", recipient=coordinator.email).count() == 1
+
+
+def test_retention_twice_in_one_tick_and_in_the_next_anonymises_each_case_once(
+    directory, coordinator
+):
+    from cases.models import Case
+    from privacy import tasks as privacy_tasks
+    from privacy.models import RetentionRun
+
+    with time_machine.travel(NOON, tick=False):
+        due = make_case(steps=("decline",), actor=coordinator)
+        Case.objects.filter(pk=due.pk).update(state_changed_at=NOON - dt.timedelta(days=800))
+        assert privacy_tasks.apply_retention() == 1
+        assert privacy_tasks.apply_retention() == 0  # the same hour's tick: skipped
+    with time_machine.travel(NOON + dt.timedelta(hours=1), tick=False):
+        assert privacy_tasks.apply_retention() == 0  # the next tick: nothing left to do
+    assert Case.objects.get(pk=due.pk).anonymised_at is not None
+    assert RetentionRun.objects.count() == 2

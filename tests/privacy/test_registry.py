@@ -5,14 +5,6 @@ import pytest
 from privacy import registry
 
 
-@pytest.fixture
-def clean_registry():
-    before = dict(registry._holders)
-    yield
-    registry._holders.clear()
-    registry._holders.update(before)
-
-
 def test_an_app_registers_its_eraser_and_exporter_once_even_if_ready_runs_twice(clean_registry):
     def erase(case_ids: list[int]) -> int:
         return len(case_ids)

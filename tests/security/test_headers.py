@@ -168,10 +168,11 @@ def test_requester_and_staff_pages_are_never_stored(staff_client, directory):
 
 
 def test_an_api_caller_with_a_token_gets_no_store(directory, coordinator):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=coordinator).key}")
+    _row, key = api_token_create(user=coordinator, name="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get("/api/v1/cases/")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]

@@ -223,3 +223,26 @@ def test_a_password_sign_in_logs_out_locally_only(client, oidc_provider):
     assert "_auth_user_id" in client.session
     response = client.post(reverse("logout"))
     assert response["Location"] == "/"
+
+
+def test_without_a_role_map_a_new_person_gets_an_account_without_a_role(
+    client, oidc_provider, settings
+):
+    settings.OIDC_ROLE_MAP = {}
+    oidc_provider.set_user("u-13", email="ny.person@hb.example", groups=["samverka-admins"])
+    sso_sign_in(client, "u-13")
+    user = User.objects.get(email="ny.person@hb.example")
+    assert (user.role, user.is_staff, user.is_superuser) == ("", False, False)
+    # Signed in, but sees no case until an administrator gives a role.
+    assert client.get("/staff/").status_code == 200
+    assert client.get("/admin/").status_code == 302
+
+
+def test_an_administrator_sees_who_signs_in_by_sso_in_the_admin(client, oidc_provider):
+    oidc_provider.set_user("u-14", email="syns@hb.example", groups=["samverka-coordinators"])
+    sso_sign_in(client, "u-14")
+    client.logout()
+    client.force_login(make_user("admin"))
+    page = client.get("/admin/signin/oidcidentity/")
+    assert page.status_code == 200
+    assert "syns@hb.example" in page.content.decode() and "u-14" in page.content.decode()

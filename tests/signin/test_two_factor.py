@@ -157,3 +157,28 @@ def test_switching_it_off_lets_administrators_in_with_a_password(client, setting
     admin = make_user("admin", email="chef@hb.example")
     sign_in(client, admin.email)
     assert client.get("/admin/").status_code == 200
+
+
+def test_an_administrator_makes_new_backup_codes_and_the_old_ones_stop_working(client):
+    admin = make_user("admin", email="chef@hb.example")
+    sign_in(client, admin.email)
+    old = enrol(client, admin)
+    page = client.get(reverse("signin-backup-codes"))
+    assert "Skapa nya reservkoder" in page.content.decode()
+    renewed = client.post(reverse("signin-backup-codes"))
+    new = re.findall(r"<li><code>([a-z2-7]+)</code></li>", renewed.content.decode())
+    assert len(new) == 10 and not set(new) & set(old)
+    assert "Dina gamla reservkoder fungerar inte längre" in renewed.content.decode()
+
+    client.post(reverse("logout"))
+    sign_in(client, admin.email)
+    assert client.post(reverse("signin-two-factor"), {"code": old[0]}).status_code == 400
+
+
+def test_backup_codes_are_not_renewed_before_the_code_is_confirmed(client):
+    admin = make_user("admin", email="chef@hb.example")
+    TOTPDevice.objects.create(user=admin, name="Samverka", confirmed=True)
+    sign_in(client, admin.email)
+    response = client.post(reverse("signin-backup-codes"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("signin-two-factor"))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Role
@@ -17,6 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, email: str, role: str, password: str | None, **options):
         try:
             user = staff_user_create(email=email, role=role, password=password)
+        except ValidationError as exc:
+            raise CommandError("Password refused: " + " ".join(exc.messages)) from exc
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{user.email} ({user.get_role_display()})")

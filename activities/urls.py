@@ -1,0 +1,37 @@
+from django.urls import path
+
+from activities import views
+
+urlpatterns = [
+    path("activities/", views.calendar, name="activities"),
+    path("activities.ics", views.feed, name="activities-feed"),
+    path("activities/<int:pk>/", views.activity, name="activity"),
+    path(
+        "activities/registrations/<str:token>/",
+        views.registration,
+        name="activity-registration",
+    ),
+    path(
+        "activities/registrations/<str:token>/cancel/",
+        views.registration_cancel,
+        name="activity-registration-cancel",
+    ),
+    path(
+        "activities/registrations/<str:token>/calendar.ics",
+        views.registration_ics,
+        name="activity-registration-ics",
+    ),
+    path("staff/activities/", views.staff_list, name="staff-activities"),
+    path("staff/activities/<int:pk>/", views.staff_activity, name="staff-activity"),
+    path(
+        "staff/activities/<int:pk>/participants.csv",
+        views.staff_export,
+        name="staff-activity-export",
+    ),
+    path(
+        "staff/activities/<int:pk>/participants.xlsx",
+        views.staff_export,
+        {"fmt": "xlsx"},
+        name="staff-activity-export-xlsx",
+    ),
+]
