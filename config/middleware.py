@@ -90,7 +90,7 @@ class NoStoreMiddleware:
             or "HTTP_AUTHORIZATION" in request.META
             or (user is not None and user.is_authenticated)
         )
-        if personal:
+        if personal and "no-store" not in response.get("Cache-Control", ""):
             add_never_cache_headers(response)
         return response
 
