@@ -40,13 +40,6 @@ def lockout_parameters(request, credentials: dict | None) -> list[str]:
     return ["ip_address"]
 
 
-def client_address(request: HttpRequest) -> str | None:
-    """The client's address. REMOTE_ADDR until the shared trusted-proxy rule
-    (`TRUSTED_PROXY_COUNT`) is configured here instead, so that a rotating X-Forwarded-For
-    never makes one client look like many."""
-    return request.META.get("REMOTE_ADDR") or None
-
-
 class LockoutHandler(AxesDatabaseHandler):
     """axes' database handler with a limit per parameter: the per-client count is scaled to
     the account limit, so that axes' one comparison (failures >= AXES_FAILURE_LIMIT) applies

@@ -127,9 +127,9 @@ def user_session_seen(
         },
     )
     # Rows of sessions idle longer than the timeout can no longer be used: keep no address
-    # or device longer than that.
+    # or device longer than that, whoever's they are (staff only: a small table).
     idle = timedelta(minutes=settings.STAFF_SESSION_IDLE_MINUTES)
-    UserSession.objects.filter(user=user, last_seen_at__lt=now - idle).delete()
+    UserSession.objects.filter(last_seen_at__lt=now - idle).delete()
 
 
 def user_sessions_end(*, user: User, session_keys: list[str] | None = None) -> int:

@@ -50,7 +50,7 @@ class ActivityAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description=_("Confirmed"), ordering="n_confirmed")
+    @admin.display(description=_("Confirmed seats"), ordering="n_confirmed")
     def confirmed(self, activity) -> int:
         return activity.n_confirmed
 

@@ -685,6 +685,56 @@ SUBMISSION = {
 }
 
 
+# The activity registration scenario: every POST registers a new address for one activity of
+# ACTIVITY_CAPACITY seats (the rest join the waiting list); afterwards the confirmed count must
+# equal the capacity exactly (or the number of registrations, if fewer).
+ACTIVITY_CAPACITY = int(os.environ.get("BENCH_ACTIVITY_CAPACITY", "100"))
+REGISTRATION = {
+    "name": "Per Bench",
+    "email": "per.NNN@kommun.example",
+    "municipality": "1490",
+    "role": "Handläggare",
+    "join_waiting_list": "on",
+    "consent": "on",
+}
+
+
+def activity_prepare() -> int | None:
+    """One published activity for the registration scenario (None without the app)."""
+    from django.apps import apps
+
+    if not apps.is_installed("activities"):
+        return None
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from activities.models import Activity
+
+    starts = timezone.now() + timedelta(days=30)
+    return Activity.objects.create(
+        kind="seminar", title="Bench seminar", starts_at=starts, ends_at=starts + timedelta(hours=2),
+        capacity=ACTIVITY_CAPACITY, registration_deadline=starts - timedelta(days=1),
+        published=True,
+    ).pk  # fmt: skip
+
+
+def activity_check(activity_id: int | None) -> dict:
+    if activity_id is None:
+        return {"available": False}
+    from activities.models import Registration
+
+    rows = Registration.objects.filter(activity_id=activity_id)
+    total, confirmed = rows.count(), rows.filter(status="confirmed").count()
+    return {
+        "available": True,
+        "registrations": total,
+        "confirmed": confirmed,
+        "capacity": ACTIVITY_CAPACITY,
+        "confirmed_ok": confirmed == min(total, ACTIVITY_CAPACITY),
+    }
+
+
 def scenarios(browser: Browser, csrf: str, inputs: dict, api: dict) -> list[tuple]:
     session = f"sessionid={browser.cookie('sessionid')}"
     q = urllib.parse.quote(inputs["search_word"])
@@ -718,6 +768,14 @@ def scenarios(browser: Browser, csrf: str, inputs: dict, api: dict) -> list[tupl
             out.append((f"api_{key}", label, [api[key]], {"cookie": session}))
         else:
             out.append((f"api_{key}", label, None, {}))
+    activity = inputs.get("activity_id")
+    register = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, **REGISTRATION})
+    out.append((
+        "activity_register", "activity registration (POST + CSRF, row lock on the activity)",
+        [f"/activities/{activity}/"] if activity else None,
+        {"method": "POST", "body": register.replace("NNN", "{n}"),
+         "cookie": f"csrftoken={csrf}", "expect": 302},
+    ))  # fmt: skip
     return out
 
 
@@ -768,6 +826,7 @@ def main() -> dict:
         public.get("/requests/new/")
         csrf = public.cookie("csrftoken")
         inputs = choose_inputs()
+        inputs["activity_id"] = activity_prepare()
         api = api_paths(browser, inputs)
         results["inputs"] = inputs | {"api": api}
         last_id = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
@@ -797,6 +856,11 @@ def main() -> dict:
                 row["pct_of_ceiling"] = round(100 * row["rps"] / ceiling, 1)
         results["web"] = web
         results["submissions"] = submissions_check(last_id)
+        results["activity_registrations"] = activity_check(inputs["activity_id"])
+        if web.get("activity_register", {}).get("available"):
+            web["activity_register"]["confirmed_ok"] = results["activity_registrations"][
+                "confirmed_ok"
+            ]
         workers = _children(gunicorn.pid)
         results["web_worker_memory"] = [_memory_mb(pid) for pid in workers]
         _stop(gunicorn)
@@ -852,6 +916,7 @@ def markdown(r: dict) -> str:
         "api_detail": "p95 ≤ 30 ms, ≤ 10 queries",
         "api_list": "p95 ≤ 50 ms",
         "api_deep": "p95 ≤ 50 ms",
+        "activity_register": "0 errors, confirmed = capacity",
     }
     lines = [
         f"Samverka bench, {r['cases']:,} cases, {r['date']}, `make bench BENCH_CASES={r['cases']}` "
@@ -882,6 +947,12 @@ def markdown(r: dict) -> str:
     lines += ["", f"- Submissions under load: {s['created']:,} cases created, "
               f"{s['distinct_references']:,} distinct references "
               f"({s['created'] - s['distinct_references']} duplicates)."]  # fmt: skip
+    a = r.get("activity_registrations", {})
+    if a.get("available"):
+        lines.append(
+            f"- Activity registrations under load: {a['registrations']:,} registered, "
+            f"{a['confirmed']} confirmed for {a['capacity']} seats (equal: {a['confirmed_ok']})."
+        )
     q = queries
     lines.append(
         f"- SQL/req and SQL/view ms of the case page are for an unassigned case (the heaviest: "
@@ -930,6 +1001,8 @@ def _met(name: str, row: dict, queries, web: dict) -> str:
         return ""
     if name == "submit":
         ok = row["rps"] >= 0.1 * web["ok"]["rps"] and row["errors"] == 0
+    elif name == "activity_register":
+        ok = row["errors"] == 0 and bool(row.get("confirmed_ok"))
     else:
         key = "search" if name == "inbox_search" else name.split("_")[0]
         key = {"api": "api_detail" if name == "api_detail" else "api_list"}.get(key, key)

@@ -38,7 +38,16 @@ from cases.models import Case, CaseEvent, EventKind
 from cases.services.intake import tracking_token_hash
 from directory import selectors as directory
 from directory.models import Area, CollaborationForm, ContactPerson
-from directory.suggestions import GENERATION_KEY, Suggestion, normalise, rank_contacts
+from directory.profiles import OLDEST_DAYS, HandledCase
+from directory.suggestions import (
+    GENERATION_KEY,
+    HISTORY_PER_CONTACT,
+    Suggestion,
+    general_contacts,
+    normalise,
+    rank_contacts,
+    suggestions_shown,
+)
 from notifications.selectors import message_key_exists, messages_for_case
 from workflows.fields import OUTCOMES
 from workflows.models import FINAL_STATES, OPEN_STATES, State
@@ -338,27 +347,13 @@ def case_suggestions(*, case: Case, limit: int = 5) -> list[Suggestion]:
     )
 
 
-# What counts as evidence for suggesting someone on the case page. A score is the sum of
-# field weight × match quality × idf per request word (plus 2.5 per shared area), so a word
-# most contacts share (idf ≈ 1 at 5,000 contacts) earns a point or two and a rare keyword
-# twenty or more: a word match must reach MIN_WORD_SCORE. Anyone far behind the best (below
-# MIN_SHARE_OF_BEST of its score) is noise next to it, whatever the reason.
-MIN_WORD_SCORE = 5.0
-MIN_SHARE_OF_BEST = 0.35
 # Loads drift as other cases are assigned; a cached list is at most this old.
 SUGGESTIONS_CACHE_SECONDS = 600
 
 
-def has_evidence(suggestion: Suggestion, best: float) -> bool:
-    if suggestion.score < MIN_SHARE_OF_BEST * best:
-        return False
-    return bool(suggestion.areas) or (
-        bool(suggestion.matched) and suggestion.score >= MIN_WORD_SCORE
-    )
-
-
 def case_suggestions_shown(*, case: Case, limit: int = 5) -> list[Suggestion]:
-    """The suggestions the case page shows: only those with real evidence (possibly none).
+    """The suggestions the case page shows: only those with real evidence (possibly none;
+    see `directory.suggestions.suggestions_shown`).
 
     Ranking 5,000 contacts takes tens of milliseconds, so the list is cached (Django's cache:
     Redis when configured) under the case's id and version (every transition bumps it) and the
@@ -368,11 +363,84 @@ def case_suggestions_shown(*, case: Case, limit: int = 5) -> list[Suggestion]:
     key = f"case-suggestions:{case.pk}:{case.version}:{generation}"
     shown = cache.get(key)
     if shown is None:
-        ranked = case_suggestions(case=case, limit=limit)
-        best = ranked[0].score if ranked else 0.0
-        shown = [s for s in ranked if has_evidence(s, best)]
+        shown = suggestions_shown(case_suggestions(case=case, limit=limit))
         cache.set(key, shown, SUGGESTIONS_CACHE_SECONDS)
     return shown
+
+
+def case_general_contacts() -> list[ContactPerson]:
+    """The coordinators for general requests: the case page offers them when no one fits."""
+    return general_contacts()
+
+
+# States whose contact person has handled the case (how far it got is read from the events).
+HANDLED_STATES = (
+    State.CONTACT_ASSIGNED,
+    State.MEETING_HELD,
+    State.WORKSHOP,
+    State.PROJECT,
+    State.CLOSED,
+    State.WITHDRAWN,
+)
+# The newest this many handled cases are read (about HISTORY_PER_CONTACT per person for a
+# directory of a few hundred; a national one learns from the most recent only).
+HISTORY_LIMIT = 20_000
+STAGE_ORDER = (State.CONTACT_ASSIGNED, State.MEETING_HELD, State.WORKSHOP, State.PROJECT)
+
+
+def handled_case_history() -> list[HandledCase]:
+    """The handled cases the contact profiles learn from (`directory.profiles`). Two queries.
+
+    1. The newest handled cases that still have their contact person, within OLDEST_DAYS.
+    2. How far each got: the furthest state its events reached, and a closed case's outcome.
+    """
+    since = timezone.now() - timedelta(days=OLDEST_DAYS)
+    rows = list(
+        Case.objects.filter(
+            state__in=HANDLED_STATES, contact__isnull=False, state_changed_at__gte=since
+        )
+        .order_by("-created_at")
+        .values_list(
+            "pk", "reference", "contact_id", "title", "description", "state", "state_changed_at"
+        )[:HISTORY_LIMIT]
+    )
+    stage: dict[int, int] = {}
+    outcome: dict[int, str] = {}
+    ids = [r[0] for r in rows]
+    for start in range(0, len(ids), 5000):
+        events = CaseEvent.objects.filter(
+            case_id__in=ids[start : start + 5000],
+            kind=EventKind.TRANSITION,
+            to_state__in=[*STAGE_ORDER[1:], State.CLOSED],
+        ).values_list("case_id", "to_state", KT("data__outcome"))
+        for case_id, to_state, case_outcome in events:
+            if to_state == State.CLOSED:
+                outcome[case_id] = case_outcome or ""
+            else:
+                stage[case_id] = max(stage.get(case_id, 0), STAGE_ORDER.index(to_state))
+    history = []
+    per_contact: dict[int, int] = {}
+    for pk, reference, contact_id, title, text, state, changed in rows:
+        if per_contact.get(contact_id, 0) >= HISTORY_PER_CONTACT:
+            continue
+        per_contact[contact_id] = per_contact.get(contact_id, 0) + 1
+        furthest = stage.get(pk, 0)
+        if state in STAGE_ORDER:
+            furthest = max(furthest, STAGE_ORDER.index(state))
+        reached = STAGE_ORDER[furthest]
+        history.append(
+            HandledCase(
+                reference=reference,
+                contact_id=contact_id,
+                title=title,
+                text=text,
+                stage=str(reached),
+                handled_on=timezone.localtime(changed).date(),
+                outcome=outcome.get(pk, ""),
+                withdrawn=state == State.WITHDRAWN,
+            )
+        )
+    return history
 
 
 # The public area page shows this many example cases per area, newest first.

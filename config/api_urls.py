@@ -17,6 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from activities import api as activities_api
 from api.errors import error_body
 from cases import api as cases_api
 from conversation import api as conversation_api
@@ -66,6 +67,17 @@ v1 = [
         "cases/<str:reference>/transitions/",
         cases_api.CaseTransitionsView.as_view(),
         name="case-transitions",
+    ),
+    path("activities/", activities_api.ActivityListView.as_view(), name="activity-list"),
+    path(
+        "activities/<int:id>/",
+        activities_api.ActivityDetailView.as_view(),
+        name="activity-detail",
+    ),
+    path(
+        "activities/<int:id>/registrations/",
+        activities_api.ActivityRegistrationsView.as_view(),
+        name="activity-registrations",
     ),
     *router.urls,
 ]

@@ -202,13 +202,16 @@ AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_of"
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"  # TRUSTED_PROXY_COUNT decides
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_CALLABLE = "myaccount.lockout.lockout_response"
 # A successful sign-in does not wipe the counts: an attacker with an account of their own could
 # otherwise sign in between guesses to reset the client's and the victim's counters.
 AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
+# Successful sign-ins are in the audit log (with its retention); axes' own access log would keep
+# every address forever.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # A signed-in staff user is signed out after this long without a request (the session list
 # on /staff/account/ shows and ends the others).

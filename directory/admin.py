@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from directory.forms import ContactPersonAdminForm
-from directory.models import Area, CollaborationForm, ContactPerson, Municipality
+from directory.forms import ContactPersonAdminForm, VocabularyEntryForm
+from directory.models import Area, CollaborationForm, ContactPerson, Municipality, VocabularyEntry
 from directory.services import contact_deactivate
 
 
@@ -37,7 +37,10 @@ class ContactPersonAdmin(admin.ModelAdmin):
             _("What they can help with"),
             {"fields": ("areas", "keywords", "languages", "bio_sv")},
         ),
-        (_("Availability"), {"fields": ("max_active_cases", "away_until", "active")}),
+        (
+            _("Availability"),
+            {"fields": ("max_active_cases", "away_until", "active", "general_contact")},
+        ),
     )
     search_fields = ("name", "email", "keywords")
     filter_horizontal = ("areas",)
@@ -63,3 +66,12 @@ class ContactPersonAdmin(admin.ModelAdmin):
             % {"n": len(people)},
             messages.SUCCESS,
         )
+
+
+@admin.register(VocabularyEntry)
+class VocabularyEntryAdmin(admin.ModelAdmin):
+    """The words requesters use for the directory's words (see directory.vocabulary)."""
+
+    form = VocabularyEntryForm
+    list_display = ("term", "synonyms", "english", "related")
+    search_fields = ("term", "synonyms", "english", "related")

@@ -11,7 +11,8 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from api.text import FreeTextField
-from directory.models import ContactPerson
+from directory.models import ContactPerson, VocabularyEntry, split_list
+from directory.services import VOCABULARY_LISTS, vocabulary_entry_errors
 
 SEPARATOR = ";"
 
@@ -97,3 +98,22 @@ class ContactPersonAdminForm(forms.ModelForm):
 
     def clean_languages(self) -> str:
         return SEPARATOR.join(self.cleaned_data["languages"])
+
+
+class VocabularyEntryForm(forms.ModelForm):
+    """A vocabulary entry under the import's rules: a lower-case term, lists of real words."""
+
+    class Meta:
+        model = VocabularyEntry
+        fields = ("term", *VOCABULARY_LISTS)
+
+    def clean(self):
+        data = super().clean()
+        if "term" in data:
+            data["term"] = data["term"].strip().lower()
+        for column in VOCABULARY_LISTS:
+            data[column] = SEPARATOR.join(split_list(data.get(column) or ""))
+        for column, reasons in vocabulary_entry_errors(data).items():
+            for reason in reasons:
+                self.add_error(column if column in self.fields else None, reason)
+        return data

@@ -87,6 +87,13 @@ class ContactPerson(models.Model):
     max_active_cases = models.PositiveSmallIntegerField(_("capacity (active cases)"), default=5)
     bio_sv = models.TextField(_("presentation"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # Takes the requests that fit no single subject: the case page points to these people
+    # when no one's expertise matches a request well enough.
+    general_contact = models.BooleanField(
+        _("coordinator for general requests"),
+        default=False,
+        help_text=_("Offered when no contact person's expertise fits a request."),
+    )
     # Away (leave, field work): not suggested for new cases up to and including this day.
     away_until = models.DateField(_("away until"), null=True, blank=True)
     user = models.OneToOneField(
@@ -121,3 +128,52 @@ class ContactPerson(models.Model):
     @property
     def language_list(self) -> list[str]:
         return [x.strip() for x in self.languages.replace(",", ";").split(";") if x.strip()]
+
+
+def split_list(value: str) -> list[str]:
+    """A ';'-separated list as its trimmed, non-empty items."""
+    return [v.strip() for v in (value or "").split(";") if v.strip()]
+
+
+class VocabularyEntry(models.Model):
+    """A word of the directory with the words requesters use for it.
+
+    The suggestions treat the term, its synonyms and its English equivalents as the same
+    word, and related words as half of it, on both the request's and the profiles' side.
+    Imported and exported as `vocabulary.csv` with the directory.
+    """
+
+    term = models.CharField(_("term"), max_length=100, unique=True)
+    synonyms = models.TextField(
+        _("synonyms"), blank=True, help_text=_("Separated by semicolons; count as the term.")
+    )
+    english = models.TextField(
+        _("English equivalents"),
+        blank=True,
+        help_text=_("Separated by semicolons; count as the term."),
+    )
+    related = models.TextField(
+        _("related terms"),
+        blank=True,
+        help_text=_("Separated by semicolons; count as half of the term."),
+    )
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = _("vocabulary entry")
+        verbose_name_plural = _("vocabulary")
+
+    def __str__(self) -> str:
+        return self.term
+
+    @property
+    def synonym_list(self) -> list[str]:
+        return split_list(self.synonyms)
+
+    @property
+    def english_list(self) -> list[str]:
+        return split_list(self.english)
+
+    @property
+    def related_list(self) -> list[str]:
+        return split_list(self.related)

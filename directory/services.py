@@ -15,7 +15,14 @@ from django.db import transaction
 
 from audit.models import Action
 from audit.services import audit_record
-from directory.models import Area, CollaborationForm, ContactPerson, Municipality
+from directory.models import (
+    Area,
+    CollaborationForm,
+    ContactPerson,
+    Municipality,
+    VocabularyEntry,
+    split_list,
+)
 
 
 @dataclass
@@ -40,13 +47,20 @@ class ImportReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-FILES = ("municipalities.csv", "areas.csv", "forms.csv", "contacts.csv")
+FILES = ("municipalities.csv", "areas.csv", "forms.csv", "contacts.csv", "vocabulary.csv")
 REQUIRED = {
     "municipalities.csv": ("code", "name"),
     "areas.csv": ("slug", "name_sv"),
     "forms.csv": ("slug", "name_sv"),
     "contacts.csv": ("email", "name"),
+    "vocabulary.csv": ("term",),
 }
+VOCABULARY_LISTS = ("synonyms", "english", "related")
+VOCABULARY_MAX = 100  # characters of one term or listed word
+
+
+def _has_word(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -59,7 +73,7 @@ def _split(value: str) -> list[str]:
 
 
 def _bool(value: str) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "ja")
+    return (value or "").strip().lower() in TRUE
 
 
 def _check_row(name: str, number: int, row: dict[str, str], errors: list[RowError]) -> None:
@@ -89,10 +103,45 @@ def _check_row(name: str, number: int, row: dict[str, str], errors: list[RowErro
         cap = (row.get("max_active_cases") or "5").strip()
         if not cap.isdigit():
             errors.append(RowError(name, number, "max_active_cases", f"{cap!r} is not a number"))
+        general = (row.get("general") or "").strip().lower()
+        if general not in ("", *TRUE, *FALSE):
+            errors.append(RowError(name, number, "general", f"{general!r} is not true or false"))
+    if name == "vocabulary.csv":
+        _check_vocabulary_row(number, row, errors)
+
+
+TRUE = ("1", "true", "yes", "ja")
+FALSE = ("0", "false", "no", "nej")
+
+
+def vocabulary_entry_errors(row: Mapping[str, str]) -> dict[str, list[str]]:
+    """What the import would say about this vocabulary row, by column (the admin's form)."""
+    errors: list[RowError] = []
+    _check_vocabulary_row(0, dict(row), errors)
+    by_column: dict[str, list[str]] = {}
+    for error in errors:
+        by_column.setdefault(error.column, []).append(error.reason)
+    return by_column
+
+
+def _check_vocabulary_row(number: int, row: dict[str, str], errors: list[RowError]) -> None:
+    """A term, and lists of words that are words (not empty, not too long, not the term)."""
+    name = "vocabulary.csv"
+    term = (row.get("term") or "").strip()
+    if term and (len(term) > VOCABULARY_MAX or not _has_word(term) or ";" in term):
+        errors.append(RowError(name, number, "term", f"{term[:40]!r} is not a single term"))
+    seen = {term.lower()}
+    for column in VOCABULARY_LISTS:
+        for item in split_list(row.get(column) or ""):
+            if len(item) > VOCABULARY_MAX or not _has_word(item):
+                errors.append(RowError(name, number, column, f"{item[:40]!r} is not a word"))
+            elif item.lower() in seen:
+                errors.append(RowError(name, number, column, f"{item!r} is listed twice"))
+            seen.add(item.lower())
 
 
 def directory_import(*, folder: Path) -> ImportReport:
-    """Import the four CSV files of `folder`, updating by key. Nothing is written on any error.
+    """Import the CSV files of `folder` (any of FILES), updating by key. Nothing is written on any error.
 
     1. Read and validate every row of every present file, collecting all errors.
     2. Check that contacts only name areas that exist (in the file or the database).
@@ -125,6 +174,20 @@ def directory_import(*, folder: Path) -> ImportReport:
         for slug in _split(row.get("areas", "")):
             if slug not in known_areas:
                 errors.append(RowError("contacts.csv", number, "areas", f"unknown area {slug!r}"))
+    terms_seen: dict[str, int] = {}
+    for number, row in enumerate(data.get("vocabulary.csv", []), start=2):
+        term = (row.get("term") or "").strip().lower()
+        if term in terms_seen:
+            errors.append(
+                RowError(
+                    "vocabulary.csv",
+                    number,
+                    "term",
+                    f"{term!r} is already on row {terms_seen[term]}",
+                )
+            )
+        elif term:
+            terms_seen[term] = number
     if errors:
         raise DirectoryImportError(errors)
 
@@ -169,9 +232,15 @@ def directory_import(*, folder: Path) -> ImportReport:
                     },
                     "languages": ";".join(_split(row.get("languages", "sv"))) or "sv",
                     "max_active_cases": int((row.get("max_active_cases") or "5").strip()),
+                    "general_contact": _bool(row.get("general", "")),
                 },
             )
             person.areas.set([areas[s] for s in _split(row.get("areas", ""))])
+        for row in data.get("vocabulary.csv", []):
+            VocabularyEntry.objects.update_or_create(
+                term=row["term"].strip().lower(),
+                defaults={c: ";".join(split_list(row.get(c) or "")) for c in VOCABULARY_LISTS},
+            )
         report.counts = {name: len(rows) for name, rows in data.items()}
         audit_record(
             action=Action.DIRECTORY_IMPORTED,
@@ -277,7 +346,9 @@ EXPORT_COLUMNS = {
         "languages",
         "max_active_cases",
         "bio_sv",
+        "general",
     ),
+    "vocabulary.csv": ("term", *VOCABULARY_LISTS),
 }
 
 
@@ -302,6 +373,11 @@ def _export_rows(name: str) -> list[dict[str, str]]:
             {k: str(getattr(f, k)) for k in EXPORT_COLUMNS[name]}
             for f in CollaborationForm.objects.order_by("lead_time_weeks", "name_sv")
         ]
+    if name == "vocabulary.csv":
+        return [
+            {"term": v.term, **{c: getattr(v, c) for c in VOCABULARY_LISTS}}
+            for v in VocabularyEntry.objects.order_by("term")
+        ]
     return [
         {
             **{k: getattr(p, k) for k in ("email", "name", "title", "department", "phone")},
@@ -310,13 +386,14 @@ def _export_rows(name: str) -> list[dict[str, str]]:
             "languages": ";".join(p.language_list),
             "max_active_cases": str(p.max_active_cases),
             "bio_sv": p.bio_sv,
+            "general": "true" if p.general_contact else "",
         }
         for p in ContactPerson.objects.filter(active=True).prefetch_related("areas").order_by("pk")
     ]
 
 
 def directory_export(*, folder: Path) -> dict[str, int]:
-    """Write the four CSV files `directory_import` reads; returns rows per file.
+    """Write the CSV files `directory_import` reads; returns rows per file.
 
     Inactive contact persons are left out: the import has no column for them, and
     re-importing an export must not bring a person back into the suggestions.

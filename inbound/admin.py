@@ -11,6 +11,7 @@ class InboundMailAdmin(admin.ModelAdmin):
 
     list_display = ("fetched_at", "sender", "subject", "outcome", "reason", "case", "flagged")
     list_filter = ("outcome", "reason", "flagged")
+    list_select_related = ("case",)
     search_fields = ("sender", "subject", "message_id")
     readonly_fields = [f.name for f in InboundMail._meta.fields]
 

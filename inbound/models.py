@@ -49,6 +49,7 @@ class Reason(models.TextChoices):
     EXPIRED = "expired", _("The reply address expired: the case ended long ago")
     ANONYMISED = "anonymised", _("The case was anonymised")
     REFUSED = "refused", _("The case did not accept the reply")
+    UNREADABLE = "unreadable", _("The email could not be read")
 
 
 class InboundMail(models.Model):

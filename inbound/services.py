@@ -12,6 +12,7 @@ Never lost, never twice, never a loop:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections import Counter
@@ -34,7 +35,7 @@ from inbound import port
 from inbound.addresses import address_refusal, case_anonymised
 from inbound.mailbox import Mailbox, MailboxConfig, MailboxError
 from inbound.models import InboundMail, Outcome, Reason, ReplyAddress
-from inbound.parsing import AUTO_REPLY, BOUNCE, MailFile, ParsedMail, mail_parse
+from inbound.parsing import AUTO_REPLY, BOUNCE, REPLY, MailFile, ParsedMail, mail_parse
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +144,25 @@ def mail_take(*, raw: bytes, mailbox: str, uidvalidity: int, uid: int) -> str:
        fetch to finish.
     Returns the outcome ("skipped" when another fetch took the message).
     """
-    parsed = mail_parse(raw)
-    decision = _decide(parsed)
+    try:
+        parsed = mail_parse(raw)
+        decision = _decide(parsed)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a message we cannot read must not block the rest
+        logger.warning("Inbound mail UID %s could not be read", uid, exc_info=True)
+        parsed = ParsedMail(
+            message_id=f"<sha256-{hashlib.sha256(raw).hexdigest()}@inbound.invalid>",
+            sender="",
+            recipient="",
+            subject="",
+            sent_at=None,
+            kind=REPLY,
+            tokens=[],
+            threads=[],
+        )
+        note = f"could not be read: {type(exc).__name__}: {exc}"[:2000]
+        decision = _Decision(Outcome.UNMATCHED, Reason.UNREADABLE, note)
     raw_name = _raw_save(raw)
     mail = InboundMail(
         mailbox=mailbox,

@@ -20,6 +20,7 @@ from cases.models import Case, CaseAssignment, CaseEvent, EventKind
 from cases.services.reminders import reminder_reset
 from directory import selectors as directory
 from directory.models import ContactPerson
+from directory.suggestions import profiles_changed
 from workflows.definition import TransitionSpec, transitions
 from workflows.fields import FieldSpec, Kind
 
@@ -223,4 +224,7 @@ def case_transition(
             **actor.event_fields(),
         )
         notify.case_transitioned(case=locked, event=event, spec=spec, actor=actor)
+        if locked.contact_id is not None or step.previous_contact is not None:
+            # What the contact person handled changed: their learned profile follows.
+            transaction.on_commit(profiles_changed)
     return locked

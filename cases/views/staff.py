@@ -219,6 +219,8 @@ def _render_case(
             "reply_templates": templates,
             "date_form": forms.get("date") or DatePlanForm(initial={"date": case.planned_date}),
             "suggestions": suggestions,
+            # Who to turn to when no one fits (only then: one query).
+            "general_contacts": selectors.case_general_contacts() if suggestions == [] else None,
             # The assign step's picker lists the directory when it is small enough.
             "contact_options": directory.contact_choices()
             if any(step.name == "assign_contact" for step in steps)

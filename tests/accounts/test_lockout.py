@@ -173,3 +173,31 @@ def test_wrong_tokens_and_wrong_passwords_from_one_client_add_up(client, coordin
         sign_in(client, f"someone{_}@hb.example", "wrong-password")
 
     assert sign_in(client, coordinator.email, PASSWORD).status_code == 429
+
+
+def test_a_rotating_x_forwarded_for_does_not_make_one_client_many(client, coordinator, settings):
+    """Behind one trusted proxy the client is the address that proxy saw (the header's last
+    entry); whatever the client writes before it is ignored."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(20):
+        client.post(
+            LOGIN,
+            {"username": f"guess{n}@hb.example", "password": "wrong-password"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, {ATTACKER}",
+        )
+
+    refused = client.post(
+        LOGIN,
+        {"username": coordinator.email, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=f"192.0.2.99, {ATTACKER}",
+    )
+    assert refused.status_code == 429
+    other = client.post(
+        LOGIN,
+        {"username": coordinator.email, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=ELSEWHERE,
+    )
+    assert other.status_code == 302

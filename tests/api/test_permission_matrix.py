@@ -13,6 +13,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.activities.conftest import make_activity
 from tests.api.conftest import ROLES
 from workflows.models import ReminderRule
 
@@ -95,6 +96,11 @@ MATRIX = {
         },
     },
 }
+
+# Activities: the calendar is public; an activity's participants are for coordinators.
+MATRIX["api:activity-list"] = {"GET": {"expect": _everyone(200)}}
+MATRIX["api:activity-detail"] = {"GET": {"expect": _everyone(200)}}
+MATRIX["api:activity-registrations"] = {"GET": {"expect": _staff(403, 403, 200, 403, 200)}}
 
 DIRECTORY = {
     "municipality": ("1490", {"code": "9999", "name": "Testkommun"}, {"name": "Borås stad"}),
@@ -184,6 +190,8 @@ def _kwargs(world, name: str, role: str) -> dict:
         return {"reference": world.case.reference, "id": _attachment_id(world)}
     if name.startswith("api:case-") and name != "api:case-list":
         return {"reference": world.case.reference}
+    if name in ("api:activity-detail", "api:activity-registrations"):
+        return {"id": make_activity().pk}
     if name == "api:reminder-rule-detail":
         return {"id": ReminderRule.objects.get(kind="waiting", state="received").pk}
     if name in DIRECTORY_KEYS:

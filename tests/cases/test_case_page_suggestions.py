@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from cases import selectors
 from cases.models import Case
-from directory.suggestions import directory_changed
+from directory.suggestions import MIN_SHARE_OF_BEST, directory_changed
 from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +47,11 @@ def test_only_suggestions_with_evidence_are_shown(client, coordinator, directory
     assert 1 <= len(shown) < 5
     assert ranked[0].contact.email in shown
     for s in ranked:
-        if s.score < selectors.MIN_SHARE_OF_BEST * ranked[0].score:
+        if s.score < MIN_SHARE_OF_BEST * ranked[0].score:
             assert s.contact.email not in shown
 
 
-def test_a_request_without_evidence_says_there_is_no_clear_suggestion(
+def test_a_request_without_evidence_says_there_is_no_good_match_and_offers_the_coordinators(
     client, coordinator, directory
 ):
     case = make_case(
@@ -64,8 +64,12 @@ def test_a_request_without_evidence_says_there_is_no_clear_suggestion(
 
     content = get(client, case)
 
-    assert suggested(content) == []
-    assert "Inga tydliga förslag – välj i katalogen." in content
+    assert 'data-testid="suggestion"' not in content
+    assert "Ingen bra matchning." in content
+    assert "går till koordinatorerna" in content
+    # The coordinators for general requests (directory/data/contacts.csv, column general),
+    # each with a one-click assign.
+    assert suggested(content) == ["malin.berg@hb.example", "per.sandberg@hb.example"]
 
 
 def test_suggestions_are_gone_once_a_contact_person_is_assigned(

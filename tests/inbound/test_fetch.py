@@ -261,3 +261,24 @@ def test_an_executable_named_pdf_in_an_email_is_refused_and_the_rest_is_kept(cas
     assert [a.filename for a in message.attachments.all()] == ["agenda.pdf"]
     assert [r["name"] for r in message.refused_files] == ["faktura.pdf"]
     assert "inte en filtyp" in message.refused_files[0]["reason"]
+
+
+def test_an_email_that_cannot_be_read_goes_to_the_queue_and_does_not_block_the_rest(
+    case, imap, monkeypatch
+):
+    from inbound import parsing, services
+
+    def parse(raw: bytes):
+        if b"Trasigt" in raw:
+            raise ValueError("broken MIME structure")
+        return parsing.mail_parse(raw)
+
+    monkeypatch.setattr(services, "mail_parse", parse)
+    imap.append(client_reply(to=case.reply_to, text="Trasigt mejl."))
+    imap.append(client_reply(to=case.reply_to))
+
+    assert mail_fetch().counts == {"unmatched": 1, "imported": 1}
+    broken = InboundMail.objects.get(outcome=Outcome.UNMATCHED)
+    assert broken.reason == Reason.UNREADABLE and "broken MIME" in broken.note
+    assert b"Trasigt" in broken.raw.read(), "kept whole, for a person to read"
+    assert imap.count("INBOX") == 0

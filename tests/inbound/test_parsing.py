@@ -102,3 +102,24 @@ def bounce(to: str) -> bytes:
         "Final-Recipient: rfc822; nobody@boras.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         f"\r\n--{boundary}--\r\n"
     ).encode()
+
+
+def test_an_outlook_reply_with_a_swedish_header_block_keeps_only_the_new_text():
+    text = (
+        "Hej,\n\nVi kan ses på torsdag.\n\nMed vänliga hälsningar\nEva Ek\nBorås Stad\n\n"
+        "________________________________\n"
+        "Från: Samverka <samverka@hb.example>\n"
+        "Skickat: den 5 december 2026 10:12\n"
+        "Till: Eva Ek <eva.ek@boras.example>\n"
+        "Ämne: Vi har tagit emot din förfrågan\n\n"
+        "Hej Eva,\nVi har tagit emot din förfrågan.\n"
+    )
+    assert reply_text(text) == "Hej,\n\nVi kan ses på torsdag."
+
+
+def test_a_phone_reply_loses_its_sent_from_line_and_the_quote():
+    text = (
+        "Det passar bra!\n\nSkickat från min iPhone\n\n"
+        "> 5 dec. 2026 kl. 10:12 skrev Samverka <samverka@hb.example>:\n>\n> Hej Eva\n"
+    )
+    assert reply_text(text) == "Det passar bra!"

@@ -82,3 +82,19 @@ def test_a_wrong_reference_gets_a_clear_error_and_keeps_what_was_typed(
     assert 'value="AK-1999-9999"' in page and 'aria-invalid="true"' in page
     unmatched.refresh_from_db()
     assert unmatched.outcome == Outcome.UNMATCHED
+
+
+def test_administrators_read_every_incoming_email_in_the_admin_but_change_nothing(
+    client, unmatched
+):
+    from tests.factories import make_user
+
+    admin = make_user("admin")
+    client.force_login(admin)
+    listing = client.get("/admin/inbound/inboundmail/")
+    assert listing.status_code == 200
+    assert "eva.ek@boras.example" in listing.content.decode()
+    detail = client.get(f"/admin/inbound/inboundmail/{unmatched.pk}/change/")
+    assert detail.status_code == 200
+    assert 'name="_save"' not in detail.content.decode()
+    assert client.get("/admin/inbound/inboundmail/add/").status_code == 403

@@ -125,3 +125,17 @@ def test_an_api_call_with_a_token_records_no_session(coordinator):
 
     assert client.get("/api/v1/cases/").status_code == 200
     assert not UserSession.objects.exists()
+
+
+def test_rows_of_sessions_idle_past_the_timeout_are_deleted_with_their_address(
+    coordinator, registrar, settings
+):
+    settings.STAFF_SESSION_IDLE_MINUTES = 60
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        browser(registrar, agent=FIREFOX, ip="192.0.2.77")
+    with time_machine.travel(start + dt.timedelta(minutes=61), tick=False):
+        browser(coordinator, agent=FIREFOX, ip="192.0.2.10")
+
+    assert not UserSession.objects.filter(ip_address="192.0.2.77").exists()
+    assert UserSession.objects.filter(user=coordinator).count() == 1

@@ -182,3 +182,19 @@ def test_backup_codes_are_not_renewed_before_the_code_is_confirmed(client):
     response = client.post(reverse("signin-backup-codes"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("signin-two-factor"))
+
+
+def test_the_account_page_leads_a_confirmed_administrator_to_new_backup_codes(client):
+    admin = make_user("admin", email="chef@hb.example")
+    sign_in(client, admin.email)
+    enrol(client, admin)
+    html = client.get(reverse("staff-account")).content.decode()
+    assert "Tvåstegsverifiering" in html
+    assert f'href="{reverse("signin-backup-codes")}"' in html
+
+    coordinator = make_user("coordinator", email="k@hb.example")
+    client.post(reverse("logout"))
+    sign_in(client, coordinator.email)
+    assert (
+        reverse("signin-backup-codes") not in client.get(reverse("staff-account")).content.decode()
+    )

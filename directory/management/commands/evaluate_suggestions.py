@@ -1,12 +1,16 @@
-"""Measure the contact suggestions against a file of requests with known right answers.
+"""Measure the contact suggestions: top-1, top-3 and the precision of what is shown.
 
-The file is a JSON list of {"municipality", "title", "text", "expect": [emails]} objects;
-optional "areas", "forms" (slugs) and "language" are used when present. A hit at k is any
-expected contact among the top k suggestions.
+    manage.py evaluate_suggestions                 # the shipped sets and the history
+    manage.py evaluate_suggestions my.json --history
 
-It ranks as if nobody had open cases: the figures measure the matching alone and do not move
-with the database's current case load (on the coordinator's page, load lowers a busy
-person's score; see `cases.selectors.case_suggestions`).
+A file is a JSON list of {"title", "text", "expect": [emails]} objects; optional "areas",
+"forms" (slugs) and "language" are used when present. An empty "expect" means nobody fits.
+See `directory.evaluation` for what each figure counts.
+
+It ranks as if nobody had open cases, and without learned profiles for the sets: the figures
+measure the matching alone and do not move with the database's cases (on the coordinator's
+page, load lowers a busy person's score; see `cases.selectors.case_suggestions`). The history
+evaluation learns from its own generated cases only.
 """
 
 from __future__ import annotations
@@ -14,58 +18,72 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.suggestions import get_index, rank_contacts
+from directory.evaluation import Figures, evaluate_history, evaluate_items
+from directory.suggestions import get_index
+
+DATA = Path(settings.BASE_DIR) / "directory" / "data"
+SHIPPED = (DATA / "evaluation.json", DATA / "evaluation_harder.json")
 
 
 class Command(BaseCommand):
-    help = "Print top-1 and top-3 hit rates of the contact suggestions for a JSON file."
+    help = "Print top-1, top-3 and precision of the contact suggestions per evaluation set."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
+        parser.add_argument("files", nargs="*", type=Path)
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help="Also run the history evaluation (always run when no file is given).",
+        )
         parser.add_argument("--verbose-misses", action="store_true", help="List every miss.")
 
-    def handle(self, *args, file: Path, verbose_misses: bool = False, **options):
+    def handle(self, *args, files: list[Path], history: bool, verbose_misses: bool, **options):
+        if not files:
+            files, history = list(SHIPPED), True
+        index = get_index()
+        if not index.docs:
+            raise CommandError("The directory has no active contact persons; import it first.")
+        known = {d.email.lower() for d in index.docs.values()}
+        for file in files:
+            items = self._read(file)
+            for number, item in enumerate(items, start=1):
+                unknown = {str(e).strip().lower() for e in item["expect"]} - known
+                if unknown:
+                    self.stderr.write(f"item {number}: not in the directory: {', '.join(unknown)}")
+            self._print(
+                f"{file.name}: {len(items)} requests", evaluate_items(items, index), verbose_misses
+            )
+        if history:
+            self._print(
+                "history (directory only, nothing learned)",
+                evaluate_history(index, learn=False),
+                False,
+            )
+            self._print(
+                "history (profiles learned from earlier cases only)",
+                evaluate_history(index),
+                verbose_misses,
+            )
+
+    def _read(self, file: Path) -> list[dict]:
         try:
             items = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise CommandError(f"{file}: {exc}") from exc
         if not isinstance(items, list) or not items:
             raise CommandError(f"{file}: expected a non-empty JSON list")
-        index = get_index()
-        if not index.docs:
-            raise CommandError("The directory has no active contact persons; import it first.")
-        known = {d.email.lower() for d in index.docs.values()}
-        top1 = top3 = 0
         for number, item in enumerate(items, start=1):
             if not isinstance(item, dict) or not isinstance(item.get("expect"), list):
-                raise CommandError(f"item {number}: needs an 'expect' list")
-            expect = {str(e).strip().lower() for e in item["expect"]}
-            unknown = expect - known
-            if unknown:
-                self.stderr.write(f"item {number}: not in the directory: {', '.join(unknown)}")
-            ranked = rank_contacts(
-                title=str(item.get("title", "")),
-                text=str(item.get("text", "")),
-                area_slugs=item.get("areas") or (),
-                form_slugs=item.get("forms") or (),
-                language=str(item.get("language", "sv")),
-                loads={},
-                limit=3,
-                index=index,
-            )
-            emails = [s.contact.email.lower() for s in ranked]
-            hit1 = bool(emails[:1] and emails[0] in expect)
-            hit3 = bool(expect & set(emails[:3]))
-            top1 += hit1
-            top3 += hit3
-            if verbose_misses and not hit1:
-                mark = "top-3" if hit3 else "MISS"
-                self.stdout.write(
-                    f"[{mark}] {item.get('title', '')!r}: expected {sorted(expect)}, got {emails}"
-                )
-        n = len(items)
-        self.stdout.write(f"requests: {n}")
-        self.stdout.write(f"top-1: {top1}/{n} = {top1 / n:.1%}")
-        self.stdout.write(f"top-3: {top3}/{n} = {top3 / n:.1%}")
+                raise CommandError(f"{file}: item {number}: needs an 'expect' list")
+        return items
+
+    def _print(self, title: str, figures: Figures, verbose_misses: bool) -> None:
+        self.stdout.write(title)
+        if verbose_misses:
+            for line in figures.misses:
+                self.stdout.write(f"  {line}")
+        for line in figures.lines():
+            self.stdout.write(f"  {line}")
