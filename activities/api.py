@@ -87,6 +87,14 @@ class RegistrationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _activity_id(raw: str) -> int:
+    """The id from the path: any text reaches the view (a malformed id is a JSON 404 like any
+    unknown one, not the HTML page of an unmatched URL)."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise NotFound(gettext("No such activity."))
+    return int(raw)
+
+
 class ActivityListView(GenericAPIView):
     schema = ApiAutoSchema()
     parser_classes = [JSONParser]
@@ -124,8 +132,8 @@ class ActivityDetailView(GenericAPIView):
         tags=["activities"],
         summary="One published activity",
     )
-    def get(self, request: Request, id: int) -> Response:
-        activity = selectors.public_activity(id)
+    def get(self, request: Request, id: str) -> Response:
+        activity = selectors.public_activity(_activity_id(id))
         if activity is None:
             raise NotFound(gettext("No such activity."))
         return Response(ActivitySerializer(activity).data)
@@ -147,11 +155,11 @@ class ActivityRegistrationsView(GenericAPIView):
         tags=["activities"],
         summary="An activity's participants and waiting list, by municipality (coordinators)",
     )
-    def get(self, request: Request, id: int) -> Response:
+    def get(self, request: Request, id: str) -> Response:
         user = request.user
         if not user.is_authenticated or not user.is_coordinator:
             raise PermissionDenied(gettext("Only coordinators see the participants."))
-        activity = selectors.staff_activity(id)
+        activity = selectors.staff_activity(_activity_id(id))
         if activity is None:
             raise NotFound(gettext("No such activity."))
         rows = selectors.participants(activity=activity)

@@ -70,12 +70,12 @@ v1 = [
     ),
     path("activities/", activities_api.ActivityListView.as_view(), name="activity-list"),
     path(
-        "activities/<int:id>/",
+        "activities/<str:id>/",
         activities_api.ActivityDetailView.as_view(),
         name="activity-detail",
     ),
     path(
-        "activities/<int:id>/registrations/",
+        "activities/<str:id>/registrations/",
         activities_api.ActivityRegistrationsView.as_view(),
         name="activity-registrations",
     ),

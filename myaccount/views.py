@@ -132,7 +132,12 @@ def _account_page(
             "token_form": form or TokenCreateForm(),
             "new_key": new_key,
             "token_days": settings.API_TOKEN_DAYS,
-            "idle_hours": round(settings.STAFF_SESSION_IDLE_MINUTES / 60, 1),
+            # 8, not 8.0; 1.5 for 90 minutes.
+            "idle_hours": (
+                settings.STAFF_SESSION_IDLE_MINUTES // 60
+                if settings.STAFF_SESSION_IDLE_MINUTES % 60 == 0
+                else round(settings.STAFF_SESSION_IDLE_MINUTES / 60, 1)
+            ),
         },
         status=status,
     )

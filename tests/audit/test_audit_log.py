@@ -228,3 +228,26 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_one_the_proxy_saw(
         HTTP_X_FORWARDED_FOR="203.0.113.9, 192.0.2.44",
     )
     assert last(Action.CASE_VIEWED).client_address == "192.0.2.44"
+
+
+def test_an_edit_in_the_admin_is_recorded_from_the_admins_own_log(client, directory):
+    from directory.models import Municipality
+
+    admin = make_user("admin")
+    client.force_login(admin)
+    borås = Municipality.objects.get(code="1490")
+    response = client.post(
+        reverse("admin:directory_municipality_change", args=[borås.pk]),
+        {
+            "name": "Borås Stad",
+            "code": "1490",
+            "org_number": borås.org_number,
+            "member": "on",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    entry = last(Action.ADMIN_CHANGE)
+    assert entry.actor == admin
+    assert (entry.object_type, entry.object_id) == ("directory.municipality", str(borås.pk))
+    assert entry.details["what"] == "changed" and entry.details["object"] == "Borås Stad"

@@ -115,7 +115,7 @@ def test_suggestions_are_ranked_once_and_again_after_a_directory_change(
     assert len(calls) == 2
 
 
-def test_page_of_an_unassigned_case_stays_within_ten_queries(client, coordinator, directory):
+def test_page_of_an_unassigned_case_stays_within_its_query_budget(client, coordinator, directory):
     case = make_case(**MATSVINN)
     client.force_login(coordinator)
     get(client, case)  # session, content types and the suggestions cache warm
@@ -124,4 +124,6 @@ def test_page_of_an_unassigned_case_stays_within_ten_queries(client, coordinator
         content = get(client, case)
 
     assert suggested(content)
-    assert len(ctx.captured_queries) <= 10, [q["sql"][:120] for q in ctx.captured_queries]
+    # 10 as in issue 6, + the audit log's INSERT (issue 13) + the conversation's reply
+    # templates and messages (one query each, whatever their number).
+    assert len(ctx.captured_queries) <= 12, [q["sql"][:120] for q in ctx.captured_queries]

@@ -70,6 +70,7 @@ def test_the_account_page_lists_each_signed_in_device_with_address_and_last_seen
     assert "192.0.2.10" in page
     assert "198.51.100.20" in page
     assert "(den här enheten)" in page
+    assert "efter 8 timmar utan aktivitet" in page
     assert UserSession.objects.filter(user=coordinator).count() == 2
 
 
