@@ -21,6 +21,19 @@ if TYPE_CHECKING:
 DESCRIPTION_MAX_LENGTH = 10_000
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """Any number of files, passed on as they came: the service checks them (by content)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        return data
+
+
 class DirectoryChoiceField(forms.ModelChoiceField):
     """A model choice rendered from its queryset but resolved from the cached active directory
     (`entries` returns it, by `to_field_name`): a submission costs no query for it."""
@@ -150,6 +163,16 @@ class RequestForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"required": True}),
     )
 
+    # Files are checked by the conversation's service (by content); the view passes them on.
+    files = FilesField(  # type: ignore[assignment]  # a field, not BaseForm.files
+        label=_("Files (optional)"),
+        required=False,
+        help_text=_(
+            "PDF, Word, Excel, PowerPoint, OpenDocument, images or plain text; at most "
+            "10 MB per file and 25 MB together."
+        ),
+    )
+
     # Not the service's: a field hidden from people that scripts fill in (a honeypot), and the
     # signed time the form was shown (cases.abuse: a form sent back within seconds is a script).
     homepage = forms.CharField(
@@ -158,7 +181,7 @@ class RequestForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     started = forms.CharField(required=False, widget=forms.HiddenInput)
-    NOT_SERVICE_FIELDS = ("homepage", "started")
+    NOT_SERVICE_FIELDS = ("homepage", "started", "files")
 
     def service_values(self) -> dict:
         """The fields that passed the shape check, as case_submit's keyword arguments."""

@@ -17,7 +17,13 @@ from cases.link_tokens import PURPOSES, case_link_token
 from cases.models import Case, CaseEvent
 from directory.models import ContactPerson
 from notifications.models import OutboxMessage
-from notifications.services import message_queue, message_queue_new, register_context
+from notifications.services import (
+    MessageSpec,
+    message_queue,
+    message_queue_new,
+    messages_queue_fanout,
+    register_context,
+)
 from workflows.definition import TransitionSpec, requester_view
 
 
@@ -75,6 +81,40 @@ def request_received(*, case: Case, token: str) -> None:
         sensitive=True,
         threaded=True,
     )
+
+
+def request_arrived(*, case: Case) -> int:
+    """Tell the coordinators who chose "at once" of a new request: one INSERT ... SELECT (the
+    intake is a hot path: no SELECT round trip), rendered when sent (_new_request_context)."""
+    return messages_queue_fanout(
+        spec=MessageSpec(
+            key="",
+            kind="new_request",
+            recipient="",
+            template="new_request",
+            context={},
+            lazy=True,
+            language="sv",
+            case_id=case.pk,
+            reason=reason_in(
+                "sv", gettext_noop("You are a coordinator and a new request arrived.")
+            ),
+        ),
+        recipients=coordinators_told_at_once("notify_new_request"),
+        key_prefix=f"new_request:{case.pk}:",
+    )
+
+
+def _new_request_context(message: OutboxMessage) -> dict:
+    case = (
+        Case.objects.select_related("municipality")
+        .prefetch_related("areas", "forms")
+        .get(pk=message.case_id or 0)
+    )
+    return {"case": case, "case_url": staff_case_url(case)}
+
+
+register_context("new_request", _new_request_context)
 
 
 def _receipt_context(message: OutboxMessage) -> dict:

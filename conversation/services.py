@@ -34,6 +34,7 @@ from cases import policy
 from cases.actors import Actor
 from cases.errors import ActionForbidden, CaseValidationError
 from cases.models import Case, CaseEvent, EventKind
+from cases.services import case_submit
 from cases.services.reminders import reminder_reset
 from conversation import notify
 from conversation.attachments import (
@@ -238,6 +239,32 @@ def requester_message_add(
         _unstore(stored)
         raise
     return message
+
+
+def case_submit_with_files(*, files: Sequence[File], **values) -> tuple[Case, str]:
+    """Submit a request (cases.services.case_submit) with files from the request form or API.
+
+    The files are checked first (a bad one refuses the request with a field error, before
+    anything is written), stored, then recorded in the intake's transaction as the requester's
+    first message (no text: the request is the text). A failed intake removes them again.
+    """
+    files = list(files)
+    if not files:
+        return case_submit(**values)
+    accepted, _refused = _files_check(files, channel=Channel.WEB)
+    stored = _store(accepted)
+
+    def attach(case: Case) -> None:
+        message = Message.objects.create(
+            case=case, direction=Direction.FROM_REQUESTER, body="", channel=Channel.WEB
+        )
+        _attachments_create(message=message, stored=stored)
+
+    try:
+        return case_submit(**values, attach=attach)
+    except BaseException:
+        _unstore(stored)
+        raise
 
 
 def staff_message_send(

@@ -143,6 +143,45 @@ def messages_queue_bulk(specs: list[MessageSpec]) -> int:
     return len(ids)
 
 
+def messages_queue_fanout(*, spec: MessageSpec, recipients: QuerySet, key_prefix: str) -> int:
+    """Queue `spec` once per row of `recipients` in ONE statement: INSERT ... SELECT.
+
+    `recipients` is any queryset with `id` and `email` (e.g. the users to tell); each row gets
+    the key `<key_prefix><id>` and is sent to its email, rendered when sent (`spec.lazy`: the
+    app registers its context). Existing keys are left alone. For a hot path (the intake):
+    no SELECT round trip, no per-recipient INSERT. Returns how many rows were queued.
+    """
+    message = spec.render()
+    quote = connections["default"].ops.quote_name
+    connection = connections["default"]
+    columns, selects, params = [], [], []
+    for model_field in OutboxMessage._meta.concrete_fields:
+        if model_field.primary_key:
+            continue
+        columns.append(quote(str(model_field.column)))
+        if model_field.name == "key":
+            selects.append("%s || CAST(r.id AS TEXT)")
+            params.append(key_prefix)
+        elif model_field.name == "recipient":
+            selects.append("r.email")
+        else:
+            selects.append("%s")
+            value = model_field.pre_save(message, add=True)
+            params.append(model_field.get_db_prep_save(value, connection))
+    inner, inner_params = recipients.values("id", "email").query.sql_with_params()
+    sql = (
+        f"INSERT INTO {quote(OutboxMessage._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(selects)} FROM ({inner}) AS r WHERE true "
+        f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *inner_params])
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        transaction.on_commit(lambda: deliveries_enqueue(message_ids=ids))
+    return len(ids)
+
+
 # kind -> function(message) -> bool. Apps register what makes a queued message moot, so that
 # this module needs no knowledge of cases (dependencies point one way).
 _still_wanted: dict[str, Callable[[OutboxMessage], bool]] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -119,12 +119,15 @@ def case_submit(
     requester_phone: str = "",
     timeframe: str = "",
     language: str = "sv",
+    attach: Callable[[Case], object] | None = None,
 ) -> tuple[Case, str]:
     """Register a request as a case and queue the receipt. Returns the case and its token.
 
     Raises CaseValidationError (fields by parameter name) when an intake rule is broken.
     The token (256 bits) is returned once, to be shown and mailed to the requester; only its
-    hash is stored.
+    hash is stored. `attach(case)` runs inside the transaction once the case exists: the
+    request's files are recorded with it (conversation.services.case_submit_with_files), all
+    or nothing; without it the intake makes no query for files.
 
     1. Check the intake rules; nothing is written when one is broken.
     2. Insert the case under a temporary reference, its areas and forms (one INSERT each,
@@ -187,6 +190,9 @@ def case_submit(
             public=True,
             **Actor.requester().event_fields(),
         )
+        if attach is not None:
+            attach(case)
         notify.request_received(case=case, token=token)
+        notify.request_arrived(case=case)
         case.reference = reference_allocate(case_id=case.pk, year=timezone.localtime(now).year)
     return case, token

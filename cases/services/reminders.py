@@ -18,12 +18,12 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 
-from accounts.models import Role, User
+from accounts.models import Notify, Role, User
 from cases.models import Case, CaseEvent
 from cases.notify import reason_in, staff_case_url
 from notifications.models import OutboxMessage
@@ -267,7 +267,10 @@ register_context("reminder", _reminder_context)
 
 
 def digests_send(*, now: dt.datetime | None = None) -> int:
-    """One digest per coordinator per working day: new cases, cases waiting, yesterday's changes."""
+    """One digest per working day: coordinators get new cases, cases waiting, unread replies
+    and yesterday's changes; a contact person who chose the digest for replies or withdrawals
+    (profile page) gets those of their own cases. Each section follows the reader's choices:
+    "not at all" leaves it out."""
     now = now or timezone.now()
     if not calendar.in_office_hours(now):
         return 0
@@ -286,30 +289,85 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
         .annotate(n=Count("id"))
         .order_by("to_state")
     )
-    if not (new_cases or waiting or changes):
-        return 0
+    # Replies nobody who may act on the case has read yet (the inbox's "New reply").
+    replies = list(
+        Case.objects.filter(new_reply_at__isnull=False)
+        .select_related("municipality", "contact")
+        .order_by("-new_reply_at")[:50]
+    )
+    withdrawn = list(
+        Case.objects.filter(state=State.WITHDRAWN, state_changed_at__gte=since).select_related(
+            "municipality", "contact"
+        )[:50]
+    )
     specs = []
-    for r in _coordinators():
-        reason = reason_in(
-            r.language, gettext_noop("You are a coordinator and get a summary each working day.")
-        )
-        specs.append(
-            MessageSpec(
-                key=f"digest:{today.isoformat()}:{r.email}",
-                kind="digest",
-                recipient=r.email,
-                template="digest",
-                context={
-                    "new_cases": new_cases,
-                    "waiting": waiting,
-                    "waiting_total": waiting_total,
-                    "changes": changes,
-                    "day": today,
-                    "inbox_url": settings.SITE_URL + "/staff/",
-                },
-                language=r.language,
-                reason=reason,
+    base = {"day": today, "inbox_url": settings.SITE_URL + "/staff/"}
+    if new_cases or waiting or changes or replies:
+        coordinators = User.objects.filter(is_active=True, role=Role.COORDINATOR).exclude(email="")
+        for user in coordinators:
+            reason = reason_in(
+                "sv", gettext_noop("You are a coordinator and get a summary each working day.")
             )
-        )
+            specs.append(
+                MessageSpec(
+                    key=f"digest:{today.isoformat()}:{user.email}",
+                    kind="digest",
+                    recipient=user.email,
+                    template="digest",
+                    context={
+                        **base,
+                        "coordinator": True,
+                        "new_cases": new_cases if user.notify_new_request != Notify.OFF else None,
+                        "waiting": waiting,
+                        "waiting_total": waiting_total,
+                        "changes": changes,
+                        "replies": replies if user.notify_reply != Notify.OFF else [],
+                    },
+                    language="sv",
+                    reason=reason,
+                )
+            )
+    specs += _contact_digests(today=today, base=base, replies=replies, withdrawn=withdrawn)
+    if not specs:
+        return 0
     with transaction.atomic():
         return messages_queue_bulk(specs)
+
+
+def _contact_digests(*, today, base: dict, replies: list, withdrawn: list) -> list[MessageSpec]:
+    """Digests for contact persons who chose it for replies or withdrawals on their cases."""
+    wanted = (
+        User.objects.filter(is_active=True, role=Role.CONTACT, contact_person__isnull=False)
+        .filter(Q(notify_reply=Notify.DIGEST) | Q(notify_withdrawn=Notify.DIGEST))
+        .exclude(email="")
+        .select_related("contact_person")
+    )
+    specs = []
+    for user in wanted:
+        contact_id = user.contact_person.pk
+        mine_replies = [c for c in replies if c.contact_id == contact_id]
+        mine_withdrawn = [c for c in withdrawn if c.contact_id == contact_id]
+        context = {
+            **base,
+            "coordinator": False,
+            "replies": mine_replies if user.notify_reply == Notify.DIGEST else [],
+            "withdrawn": mine_withdrawn if user.notify_withdrawn == Notify.DIGEST else [],
+        }
+        if not (context["replies"] or context["withdrawn"]):
+            continue
+        language = user.contact_person.email_language
+        specs.append(
+            MessageSpec(
+                key=f"digest:{today.isoformat()}:{user.email}",
+                kind="digest",
+                recipient=user.email,
+                template="digest",
+                context=context,
+                language=language,
+                reason=reason_in(
+                    language,
+                    gettext_noop("You chose a daily summary of your cases on your profile page."),
+                ),
+            )
+        )
+    return specs

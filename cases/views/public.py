@@ -26,7 +26,7 @@ from cases.services.intake import intake_errors
 from conversation import selectors as conversation
 from conversation.forms import ReplyForm
 from conversation.models import Channel
-from conversation.services import is_anonymised, requester_message_add
+from conversation.services import case_submit_with_files, is_anonymised, requester_message_add
 from directory import selectors as directory
 from workflows.definition import STATE_HELP, transitions_from
 from workflows.models import OPEN_STATES, State
@@ -73,7 +73,7 @@ def _restamped(form: RequestForm) -> RequestForm:
 @require_http_methods(["GET", "POST"])
 def request_new(request):
     if request.method == "POST":
-        form = RequestForm(request.POST)
+        form = RequestForm(request.POST, request.FILES)
         if form.is_valid():
             if form.cleaned_data["homepage"] or abuse.form_filled_too_fast(
                 form.cleaned_data["started"]
@@ -108,7 +108,14 @@ def request_new(request):
                 response["Retry-After"] = str(wait)
                 return response
             try:
-                case, token = case_submit(**form.service_values(), language=get_language() or "sv")
+                values = {**form.service_values(), "language": get_language() or "sv"}
+                files = request.FILES.getlist("files")
+                # Only a request with files takes the conversation's path: without, the
+                # intake is exactly what it was (no query more).
+                if files:
+                    case, token = case_submit_with_files(files=files, **values)
+                else:
+                    case, token = case_submit(**values)
             except CaseValidationError as exc:
                 form.add_service_errors(exc.fields)
             else:

@@ -69,7 +69,16 @@ def test_bench_runs_every_stage_on_tiny_data_and_writes_its_table(bench_env, tmp
 
     assert result["seed"]["cases"] == 200
     web = result["web"]
-    for name in ("ok", "submit", "inbox_default", "inbox_search", "inbox_deep", "case_page"):
+    for name in (
+        "ok",
+        "submit",
+        "inbox_default",
+        "inbox_search",
+        "inbox_deep",
+        "case_page",
+        "case_conversation",
+        "track_conversation",
+    ):
         assert web[name]["requests"] > 0, name
         assert web[name]["errors"] == 0, name
     submissions = result["submissions"]

@@ -220,3 +220,19 @@ def test_retention_finds_the_conversation_in_the_privacy_registry(assigned_case,
     assert exported["messages"][0]["body"] == "Bifogar kartan"
     assert list(holder.attachments("eva.ek@boras.example")) == [("karta.png", png_bytes())]
     assert holder.eraser([assigned_case.pk]) == 1
+
+
+def test_a_new_request_tells_coordinators_who_chose_at_once_in_one_statement(
+    directory, coordinator, django_capture_on_commit_callbacks
+):
+    from notifications.services import _render_stored
+    from tests.factories import make_user
+
+    quiet = make_user("coordinator")
+    quiet.notify_new_request = Notify.OFF
+    quiet.save()
+    case = make_case(title="Skolgårdar och klimat")
+    (email,) = OutboxMessage.objects.filter(kind="new_request")
+    assert email.recipient == coordinator.email and email.case_id == case.pk
+    _render_stored(email, OutboxMessage.objects.filter(pk=email.pk))
+    assert case.reference in email.subject and "Skolgårdar och klimat" in email.body_text

@@ -168,7 +168,11 @@ def test_user_text_is_escaped_in_the_html_part_and_plain_in_the_text_part(coordi
     assert "<script>" not in receipt_html
     assert "&lt;script&gt;" in receipt_html
     assert XSS in receipt_text
-    for message in OutboxMessage.objects.exclude(kind="receipt"):
+    # The coordinators' "new request" email is also rendered only when sent.
+    _, new_text, new_html = delivered("new_request")
+    assert "<script>" not in new_html and "&lt;script&gt;" in new_html
+    assert XSS in new_text
+    for message in OutboxMessage.objects.exclude(kind__in=["receipt", "new_request"]):
         assert "<script>" not in message.body_html, message.kind
         assert "&lt;script&gt;" in message.body_html, message.kind
 

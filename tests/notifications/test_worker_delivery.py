@@ -40,6 +40,10 @@ def test_receipt_status_and_assignment_emails_reach_the_smtp_server_through_a_wo
     client, celery_worker_factory, smtp_sink, directory, coordinator, contact_a, monkeypatch
 ):
     celery_worker_factory()
+    # This test counts the requester's and contact's emails; the coordinator's own "new
+    # request" email is tested in tests/conversation/test_services.py.
+    coordinator.notify_new_request = "off"
+    coordinator.save(update_fields=["notify_new_request"])
     # A submission rolled back at the intake's last step must never produce an email.
     monkeypatch.setattr(intake, "reference_allocate", failing_allocation)
     with pytest.raises(RuntimeError, match="last step"):
