@@ -6,3 +6,11 @@ class ActivitiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "activities"
     verbose_name = _("Network activities")
+
+    def ready(self) -> None:
+        from activities.personal_data import registrations_erase, registrations_export
+        from privacy import registry
+
+        registry.register(
+            "activities", exporter=registrations_export, email_eraser=registrations_erase
+        )

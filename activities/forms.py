@@ -51,10 +51,7 @@ class RegistrationForm(forms.Form):
         required=False,
     )
     consent = forms.BooleanField(
-        label=_(
-            "I agree that my personal data is processed to handle my registration and is "
-            "deleted after the activity."
-        ),
+        label=_("I agree that my personal data is processed to handle my registration."),
         required=False,
         widget=forms.CheckboxInput(attrs={"required": True}),
     )

@@ -87,7 +87,7 @@ def activity_save(*, activity: Activity, changed: Iterable[str]) -> Activity:
             for registration in activity.registrations.filter(status=RegistrationStatus.CONFIRMED):
                 registration.activity = activity
                 notify.updated(registration=registration)
-        _waiting_promote(activity)
+        waiting_promote(activity)
     return activity
 
 
@@ -220,7 +220,7 @@ def registration_create(
     return registration, token
 
 
-def _waiting_promote(activity: Activity) -> list[Registration]:
+def waiting_promote(activity: Activity) -> list[Registration]:
     """Give free seats to the first on the waiting list, in order. Call under the activity's
     lock. Nobody is promoted once the activity has started or was cancelled."""
     if activity.is_cancelled or activity.starts_at <= timezone.now():
@@ -257,7 +257,7 @@ def registration_cancel(*, registration: Registration) -> list[Registration]:
         registration.save(update_fields=["status", "cancelled_at"])
         registration.activity = activity
         notify.cancelled(registration=registration, had_seat=was_confirmed)
-        return _waiting_promote(activity) if was_confirmed else []
+        return waiting_promote(activity) if was_confirmed else []
 
 
 def registration_by_token(token: str) -> Registration | None:

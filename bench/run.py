@@ -724,10 +724,15 @@ def activity_prepare() -> int | None:
 def activity_check(activity_id: int | None) -> dict:
     if activity_id is None:
         return {"available": False}
+    from django.db.models import Count, Q
+
     from activities.models import Registration
 
-    rows = Registration.objects.filter(activity_id=activity_id)
-    total, confirmed = rows.count(), rows.filter(status="confirmed").count()
+    # One snapshot (a request still in flight when wrk stopped may commit between two counts).
+    counts = Registration.objects.filter(activity_id=activity_id).aggregate(
+        total=Count("pk"), confirmed=Count("pk", filter=Q(status="confirmed"))
+    )
+    total, confirmed = counts["total"], counts["confirmed"]
     return {
         "available": True,
         "registrations": total,
