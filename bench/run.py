@@ -103,6 +103,12 @@ ENV = {
     "SITE_URL": BASE,
     "BENCH_ENDPOINTS": "1",
     "LOG_LEVEL": "WARNING",
+    # wrk submits thousands of forms a second from one address and one email: the abuse
+    # limits (tests/security) are kept on, so their cost is measured, but set out of reach.
+    "FORM_SUBMIT_RATE": "100000000/hour",
+    "API_SUBMIT_RATE": "100000000/hour",
+    "RECEIPTS_PER_ADDRESS_PER_DAY": "100000000",
+    "FORM_MIN_FILL_SECONDS": "0",
 }
 # Targets of issue 6 (at 1,000,000 cases): p95 in ms, queries per request.
 P95_TARGET = {

@@ -15,18 +15,18 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from api.fields import QueryBooleanField
+from api.parsers import JSONParser
 from api.schema import ApiAutoSchema
 from audit.models import Action
 from audit.services import audit_record
-from cases import notify, policy, selectors
+from cases import abuse, notify, policy, selectors
 from cases.actors import Actor
 from cases.errors import ActionForbidden
 from cases.models import Case
@@ -55,17 +55,18 @@ class ApiView(APIView):
 # --- Intake and tracking (no account) ---------------------------------------------------------
 
 
-class SubmitThrottle(SimpleRateThrottle):
-    """Submissions per client address. The rate is `settings.API_SUBMIT_RATE`, read per request
-    so tests and deployments can change it without touching DRF's class-level cache."""
+class SubmitThrottle(BaseThrottle):
+    """Submissions per client address (`api.client_ip`: only our trusted proxies' word counts),
+    `settings.API_SUBMIT_RATE`, counted in the shared cache so every worker sees one count."""
 
-    scope = "submit"
+    def allow_request(self, request, view) -> bool:
+        self._wait = abuse.client_rate_exceeded(
+            request, scope="api-submit", rate=settings.API_SUBMIT_RATE
+        )
+        return self._wait is None
 
-    def get_rate(self) -> str | None:
-        return settings.API_SUBMIT_RATE or None
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def wait(self) -> float | None:
+        return self._wait
 
 
 class RequestCreateView(ApiView):

@@ -9,6 +9,8 @@ from django.db.models import Model
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from api.fields import MAX_LIST_ITEMS
+from api.text import FreeTextField
 from directory import selectors as directory
 from workflows.definition import TransitionSpec
 from workflows.fields import FieldSpec, Kind
@@ -62,6 +64,11 @@ class DirectoryMultipleChoiceField(forms.ModelMultipleChoiceField):
         self.entries = entries
 
     def clean(self, value: Any) -> list[Model]:  # type: ignore[override]
+        # Counted before any value is looked at (api.fields.MAX_LIST_ITEMS).
+        if isinstance(value, list | tuple) and len(value) > MAX_LIST_ITEMS:
+            raise ValidationError(
+                _("Choose at most %(limit)d."), code="too_many", params={"limit": MAX_LIST_ITEMS}
+            )
         # A list rather than the field's queryset: nothing to evaluate when none is chosen.
         entries = super().clean(value)
         return entries if isinstance(entries, list) else []
@@ -100,12 +107,12 @@ class RequestForm(forms.Form):
             "invalid_choice": _("Choose a municipality from the list."),
         },
     )
-    requester_name = forms.CharField(
+    requester_name = FreeTextField(
         label=_("Your name"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    requester_role = forms.CharField(
+    requester_role = FreeTextField(
         label=_("Your role or position"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
@@ -115,14 +122,14 @@ class RequestForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    requester_phone = forms.CharField(
+    requester_phone = FreeTextField(
         label=_("Phone (optional)"),
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
-    title = forms.CharField(label=_("Short title of your request"), max_length=200)
-    description = forms.CharField(
+    title = FreeTextField(label=_("Short title of your request"), max_length=200)
+    description = FreeTextField(
         label=_("Describe your need"),
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -145,7 +152,7 @@ class RequestForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    timeframe = forms.CharField(
+    timeframe = FreeTextField(
         label=_("Desired timeframe (optional)"), max_length=200, required=False
     )
     # Unticked is a valid shape (False); that consent is needed is the service's rule. The
@@ -166,10 +173,22 @@ class RequestForm(forms.Form):
         ),
     )
 
+    # Not the service's: a field hidden from people that scripts fill in (a honeypot), and the
+    # signed time the form was shown (cases.abuse: a form sent back within seconds is a script).
+    homepage = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+    NOT_SERVICE_FIELDS = ("homepage", "started", "files")
+
     def service_values(self) -> dict:
         """The fields that passed the shape check, as case_submit's keyword arguments."""
         values = {
-            self.SERVICE_NAMES.get(k, k): v for k, v in self.cleaned_data.items() if k != "files"
+            self.SERVICE_NAMES.get(k, k): v
+            for k, v in self.cleaned_data.items()
+            if k not in self.NOT_SERVICE_FIELDS
         }
         for name in ("areas", "forms"):
             if name in values:
@@ -212,10 +231,10 @@ def _choice_field(field: FieldSpec, label: StrOrPromise) -> forms.Field:
 
 # Kind of transition field -> its HTML form field. Only shape: the service cleans the values.
 FORM_FIELDS: dict[str, Callable[[FieldSpec, StrOrPromise], forms.Field]] = {
-    Kind.TEXT: lambda f, label: forms.CharField(
+    Kind.TEXT: lambda f, label: FreeTextField(
         label=label, required=f.required, widget=forms.Textarea(attrs={"rows": 3})
     ),
-    Kind.LINE: lambda f, label: forms.CharField(
+    Kind.LINE: lambda f, label: FreeTextField(
         label=label, required=f.required, max_length=f.max_length
     ),
     Kind.DATE: lambda f, label: forms.DateField(
@@ -258,11 +277,11 @@ class LinkActionForm(TransitionForm):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = FreeTextField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
+    reason = FreeTextField(
         label=_("Reason (optional)"),
         required=False,
         max_length=2000,

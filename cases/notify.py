@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop, override
 
 from accounts.models import Notify, Role, User
+from cases import abuse
 from cases.actors import Actor
 from cases.link_tokens import PURPOSES, case_link_token
 from cases.models import Case, CaseEvent
@@ -59,6 +60,10 @@ def contact_told_at_once(contact: ContactPerson, field: str) -> bool:
 def request_received(*, case: Case, token: str) -> None:
     """Queue the receipt. It is rendered when it is sent (by the worker, not in the request),
     from the case as it is then: the intake sets the reference last, after this row."""
+    if not abuse.receipt_allowed(email=case.requester_email):
+        # The address had its receipts for today: the case is stored, the receipt page says
+        # the confirmation was already sent, and nobody can make us mail one address all day.
+        return
     reason = reason_in(case.language, gettext_noop("You submitted a collaboration request."))
     # The case was inserted in this transaction, so its receipt's key is new.
     message_queue_new(

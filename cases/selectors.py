@@ -48,7 +48,7 @@ from directory.suggestions import (
     rank_contacts,
     suggestions_shown,
 )
-from notifications.selectors import messages_for_case
+from notifications.selectors import message_key_exists, messages_for_case
 from workflows.fields import OUTCOMES
 from workflows.models import FINAL_STATES, OPEN_STATES, State
 
@@ -535,3 +535,9 @@ def area_entry(*, slug: str) -> CatalogueEntry | None:
     """One active area's public page (its catalogue entry), or None. The catalogue's five
     queries: the directory has a handful of areas, so one page need not narrow them."""
     return next((entry for entry in area_catalogue() if entry.area.slug == slug), None)
+
+
+def case_receipt_queued(*, case_id: int) -> bool:
+    """Whether the case's receipt email was queued (not when the address had its receipts for
+    the day, cases.abuse.receipt_allowed)."""
+    return message_key_exists(key=f"receipt:{case_id}")

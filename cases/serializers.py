@@ -13,7 +13,12 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import StrictBooleanField, StrictCharField, StrictEmailField
+from api.fields import (
+    CappedListField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+)
 from cases.forms import DESCRIPTION_MAX_LENGTH
 from cases.models import Case, CaseEvent
 from cases.services.intake import intake_errors
@@ -42,7 +47,7 @@ class RequestSubmitSerializer(serializers.Serializer):
     requester_phone = StrictCharField(required=False, allow_blank=True, default="", max_length=40)
     title = StrictCharField(max_length=200)
     description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH)
-    areas = serializers.ListField(
+    areas = CappedListField(
         child=StrictCharField(),
         required=False,
         default=list,
@@ -51,7 +56,7 @@ class RequestSubmitSerializer(serializers.Serializer):
     area_unknown = StrictBooleanField(
         required=False, default=False, help_text="The requester does not know which area."
     )
-    forms = serializers.ListField(
+    forms = CappedListField(
         child=StrictCharField(),
         required=False,
         default=list,

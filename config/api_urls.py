@@ -1,6 +1,8 @@
 """Everything under /api/: version 1 of the API, its OpenAPI schema and the browsable docs.
 
-The docs' JavaScript and CSS come from drf-spectacular-sidecar, served by us (no CDN).
+The schema and the docs are for signed-in staff (a session or a token): the map of every
+endpoint is no business of an anonymous caller. The docs' JavaScript and CSS come from
+drf-spectacular-sidecar, served by us (no CDN).
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
 from activities import api as activities_api
 from api.errors import error_body
@@ -84,10 +89,38 @@ def not_found(request, rest: str = ""):
     return JsonResponse(error_body("not_found", gettext("Not found.")), status=404)
 
 
+def _in_json(view: APIView) -> None:
+    """Answer a refusal in the API's JSON error shape, whatever the view's own renderer (YAML
+    for the schema, an HTML template for the docs)."""
+    view.request.accepted_renderer = JSONRenderer()
+    view.request.accepted_media_type = JSONRenderer.media_type
+
+
+class StaffSchemaView(SpectacularAPIView):
+    """The OpenAPI schema, for signed-in staff (a session or a token)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def handle_exception(self, exc):
+        _in_json(self)
+        return super().handle_exception(exc)
+
+
+class StaffDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI for signed-in staff. The split view serves its start-up script as a file of
+    its own (`?script`), so the page needs no inline script under the CSP."""
+
+    permission_classes = [IsAuthenticated]
+
+    def handle_exception(self, exc):
+        _in_json(self)
+        return super().handle_exception(exc)
+
+
 app_name = "api"
 urlpatterns = [
     path("v1/", include(v1)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("schema/", StaffSchemaView.as_view(), name="schema"),
+    path("docs/", StaffDocsView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^(?P<rest>.*)$", not_found, name="not-found"),
 ]

@@ -11,6 +11,10 @@
   and the site with them. Alert on the warning (and the figures) instead.
 - 200, status "ok" otherwise.
 
+Anonymous callers (a load balancer) get the status alone, with the same HTTP code; the figures
+(the outbox backlog, failures, ages) are for signed-in staff, or for monitoring that sends
+`Authorization: Bearer <HEALTH_TOKEN>` when that setting is configured.
+
 The checks run in threads of their own with one deadline, so a hung database or broker (one
 that accepts connections and never answers) makes the answer late by at most the deadline.
 The database check uses a fresh connection, which is also what a new web worker would need.
@@ -18,6 +22,7 @@ The database check uses a fresh connection, which is also what a new web worker 
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from collections.abc import Callable
@@ -140,6 +145,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
     warnings = _warnings(checks)
     status = "error" if not ok else "warning" if warnings else "ok"
-    return JsonResponse(
-        {"status": status, "warnings": warnings, **checks}, status=200 if ok else 503
-    )
+    body = {"status": status, "warnings": warnings, **checks} if _may_see_details(request) else {}
+    return JsonResponse({"status": status, **body}, status=200 if ok else 503)
+
+
+def _may_see_details(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    token = settings.HEALTH_TOKEN
+    sent = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())

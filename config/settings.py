@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_fsm",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -78,6 +80,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.SwedishFirstMiddleware",
@@ -91,6 +95,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After the locale and the user are known (its 400 page is translated), before any view.
+    "config.middleware.RejectNulMiddleware",
+    "config.middleware.NoStoreMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the request into the page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -414,14 +421,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    # JSON only in production: the browsable API (HTML forms for every endpoint) is a
+    # development aid, not something to offer anonymous visitors.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
 # Anonymous API submissions per client address, e.g. "10/hour"; empty turns the limit off.
 API_SUBMIT_RATE = env.str("API_SUBMIT_RATE", default="10/hour")
-if API_SUBMIT_RATE and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", API_SUBMIT_RATE):
-    raise ImproperlyConfigured(
-        f"Environment variable API_SUBMIT_RATE has a bad value: {API_SUBMIT_RATE!r} "
-        "(expected e.g. 10/hour)"
-    )
+# The public HTML form: valid submissions per client address (e.g. "10/hour"; empty: no
+# limit), the least seconds between showing the form and sending it (0: no check), and how many
+# receipt emails one address gets per day (0: no cap; later requests are stored, not mailed).
+FORM_SUBMIT_RATE = env.str("FORM_SUBMIT_RATE", default="10/hour")
+for _rate_name, _rate in (
+    ("API_SUBMIT_RATE", API_SUBMIT_RATE),
+    ("FORM_SUBMIT_RATE", FORM_SUBMIT_RATE),
+):
+    if _rate and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"Environment variable {_rate_name} has a bad value: {_rate!r} (expected e.g. 10/hour)"
+        )
+FORM_MIN_FILL_SECONDS = _env("FORM_MIN_FILL_SECONDS", env.float, 3.0)
+RECEIPTS_PER_ADDRESS_PER_DAY = _env("RECEIPTS_PER_ADDRESS_PER_DAY", env.int, 3)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Samverka API",
     "VERSION": "1.0.0",
@@ -444,6 +464,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "workflows.models.State",
         "TransitionNameEnum": "workflows.definition.TRANSITION_NAMES",
+        # Named, so that `check --deploy` reports no enum-name collision ("kind" is also the
+        # reminder rules' field) and the schema's name does not change with its values.
         "CaseEventKindEnum": "cases.models.EventKind",
     },
 }
@@ -455,10 +477,54 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = SITE_URL.startswith("https")
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# --- Transport security and headers -------------------------------------------------------
+# Served over https (SITE_URL) with DEBUG off: cookies only over TLS, http redirected to https,
+# and browsers told to use https only (HSTS) for a year. Behind TRUSTED_PROXY_COUNT proxies
+# that terminate TLS, their X-Forwarded-Proto says whether the client used https (the proxy
+# must set it, overwriting what a client sent). Each can be set by env; README lists them.
+_HTTPS = SITE_URL.startswith("https://") and not DEBUG
+SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", env.bool, _HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_SSL_REDIRECT = _env("SECURE_SSL_REDIRECT", env.bool, _HTTPS)
+# A load balancer's plain-http probe of /healthz must not be answered with a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", env.int, 31_536_000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env("SECURE_HSTS_INCLUDE_SUBDOMAINS", env.bool, True)
+# The preload flag alone changes nothing: the domain's owner must also submit it to the list.
+SECURE_HSTS_PRELOAD = _env("SECURE_HSTS_PRELOAD", env.bool, True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from our own origin
+# only; no inline script or style anywhere (templates load static files). The one inline
+# <style> Django's admin writes (a change list without actions) carries the request's nonce
+# (templates/admin/change_list.html); the nonce is in the header only on pages that use it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Powerful browser features no page of ours uses, switched off for every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+
+# /healthz shows its figures (outbox backlog, failures) to signed-in staff and to callers that
+# send `Authorization: Bearer <HEALTH_TOKEN>`; anonymous callers get the status only.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
 
 # --- Reminders ------------------------------------------------------------------------------
 # Office hours in TIME_ZONE (Europe/Stockholm): reminders and digests go out only within them.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from api.text import FreeTextField
 from conversation.services import BODY_MAX_LENGTH
 
 
@@ -35,7 +36,7 @@ class FilesField(forms.FileField):
 
 class StaffMessageForm(forms.Form):
     prefix = "message"
-    body = forms.CharField(
+    body = FreeTextField(
         label=_("Message to the requester"),
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -45,7 +46,7 @@ class StaffMessageForm(forms.Form):
 
 class ReplyForm(forms.Form):
     prefix = "reply"
-    body = forms.CharField(
+    body = FreeTextField(
         label=_("Your message"),
         max_length=BODY_MAX_LENGTH,
         required=False,

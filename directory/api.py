@@ -15,10 +15,16 @@ from django.core.validators import RegexValidator
 from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from api.fields import StrictBooleanField, StrictCharField, StrictEmailField, StrictSlugField
+from api.fields import (
+    MAX_LIST_ITEMS,
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+    StrictSlugField,
+)
+from api.parsers import JSONParser
 from api.schema import ApiAutoSchema
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
 from directory.services import directory_entry_save
@@ -121,6 +127,16 @@ class ContactPersonSerializer(DirectorySerializer):
                     "areas": [
                         serializers.ListField.default_error_messages["not_a_list"].format(
                             input_type=type(data["areas"]).__name__
+                        )
+                    ]
+                }
+            )
+        if isinstance(data, dict) and len(data.get("areas") or ()) > MAX_LIST_ITEMS:
+            raise serializers.ValidationError(
+                {
+                    "areas": [
+                        serializers.ListField.default_error_messages["max_length"].format(
+                            max_length=MAX_LIST_ITEMS
                         )
                     ]
                 }

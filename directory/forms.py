@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from api.text import FreeTextField
 from directory.models import ContactPerson, VocabularyEntry, split_list
 from directory.services import VOCABULARY_LISTS, vocabulary_entry_errors
 
@@ -47,7 +48,7 @@ def keywords_from_lines(text: str) -> str:
     return SEPARATOR.join(k for k in keywords if k)
 
 
-class KeywordsField(forms.CharField):
+class KeywordsField(FreeTextField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Keywords"))
         kwargs.setdefault(

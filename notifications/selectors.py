@@ -14,6 +14,10 @@ def messages_for_case(*, case_id: int) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(case_id=case_id).defer("body_text", "body_html")
 
 
+def message_key_exists(*, key: str) -> bool:
+    return OutboxMessage.objects.filter(key=key).exists()
+
+
 def outbox_messages(*, status: str = "", kind: str = "", q: str = "") -> QuerySet[OutboxMessage]:
     """The staff outbox list: newest first, by status ("" for any), kind and recipient."""
     messages = OutboxMessage.objects.defer("body_text", "body_html", "context")

@@ -347,7 +347,11 @@ def message_deliver(*, message_id: int) -> str:
         try:
             check = _still_wanted.get(message.kind)
             if check is not None and not check(message):
-                ours.update(status=OutboxStatus.CANCELLED, last_error="no longer relevant")
+                # Never sent, never to be: a sensitive one keeps no token or link either.
+                erase = (
+                    {"body_text": "", "body_html": "", "context": {}} if message.sensitive else {}
+                )
+                ours.update(status=OutboxStatus.CANCELLED, last_error="no longer relevant", **erase)
                 return "cancelled"
             if message.template and not message.body_text:
                 _render_stored(message, ours)

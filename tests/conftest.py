@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from directory.selectors import active_directory_clear
 from directory.services import directory_import
@@ -59,6 +60,8 @@ def _process_caches_cleared():
     # rows of an earlier test (rolled back since) or miss a test's queryset.update().
     active_directory_clear()
     rules_cache_clear()
+    # Counters in Django's cache (rate limits, receipts per address and day) start from zero.
+    cache.clear()
 
 
 @pytest.fixture

@@ -103,3 +103,12 @@ def test_app_services_get_the_configuration_the_settings_read(compose):
         assert env["DATABASE_URL"].split("@")[1].split(":")[0] in compose["services"]
         assert env["REDIS_URL"].split("//")[1].split(":")[0] in compose["services"]
         assert env["EMAIL_URL"].split("//")[1].split(":")[0] in compose["services"]
+
+
+def test_compose_has_no_default_secret_key(compose):
+    """`docker compose up` without SECRET_KEY must stop with a message, not run on a key that
+    is public (in this file) and the same on every deployment."""
+    for name in ("web", "worker", "beat"):
+        value = compose["services"][name]["environment"]["SECRET_KEY"]
+        assert value.startswith("${SECRET_KEY:?"), f"{name}: SECRET_KEY has a default: {value}"
+    assert "change-me" not in COMPOSE.read_text()

@@ -33,9 +33,18 @@ def live_db(transactional_db, postgres, redis_url):
     use_broker(settings.CELERY_BROKER_URL)
 
 
+HEALTH_TOKEN = "monitoring-token-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def _health_token(settings):
+    settings.HEALTH_TOKEN = HEALTH_TOKEN
+
+
 def healthz() -> tuple[int, dict, float]:
+    """/healthz as monitoring sees it: with the token, so with the figures."""
     started = time.monotonic()
-    response = Client().get("/healthz")
+    response = Client().get("/healthz", HTTP_AUTHORIZATION=f"Bearer {HEALTH_TOKEN}")
     return response.status_code, response.json(), time.monotonic() - started
 
 
@@ -140,8 +149,9 @@ def test_a_hung_or_refusing_broker_makes_healthz_answer_503_within_five_seconds(
 
 
 def _get(url: str, timeout: float) -> tuple[int, dict]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {HEALTH_TOKEN}"})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -163,6 +173,7 @@ def test_a_hung_database_makes_gunicorn_answer_503_within_five_seconds(redis_url
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": "1",
             "GUNICORN_ACCESS_LOG": "",
+            "HEALTH_TOKEN": HEALTH_TOKEN,
         }
         server = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "config/gunicorn.py"]
@@ -236,3 +247,21 @@ def test_a_delivery_backlog_does_not_delay_the_periodic_tick(
     status, body, _ = healthz()
     assert body["beat"] == "ok"
     assert body["outbox_backlog"] >= 1
+
+
+def test_anonymous_callers_get_the_status_alone_and_staff_or_the_token_the_figures(
+    live_db, coordinator
+):
+    tick()
+    message(OutboxStatus.FAILED, attempts=1, claimed_at=timezone.now(), last_error="550")
+
+    anonymous = Client().get("/healthz")
+    wrong = Client().get("/healthz", HTTP_AUTHORIZATION="Bearer not-the-token")
+    staff = Client()
+    staff.force_login(coordinator)
+
+    assert anonymous.status_code == 200
+    assert anonymous.json() == {"status": "warning"}
+    assert wrong.json() == {"status": "warning"}
+    assert staff.get("/healthz").json()["outbox_failed"] == 1
+    assert healthz()[1]["outbox_failed"] == 1

@@ -10,11 +10,11 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from api.fields import StrictBooleanField
+from api.parsers import JSONParser
 from api.schema import ApiAutoSchema
 from workflows.models import ReminderRule
 

@@ -9,14 +9,15 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cases import selectors
+from api.client_ip import client_ip
+from cases import abuse, selectors
 from cases.actors import Actor
 from cases.errors import CaseError, CaseValidationError
 from cases.forms import RequestForm, WithdrawForm
@@ -59,11 +60,53 @@ RECEIPT_COOKIE = "receipt"
 RECEIPT_MAX_AGE = 60 * 60
 
 
+def _restamped(form: RequestForm) -> RequestForm:
+    """Show `form` again as typed, with an empty honeypot and a new 'shown at' stamp."""
+    data = QueryDict(mutable=True)
+    data.update(form.data)
+    data["homepage"] = ""
+    data["started"] = abuse.form_stamp()
+    form.data = data
+    return form
+
+
 @require_http_methods(["GET", "POST"])
 def request_new(request):
     if request.method == "POST":
         form = RequestForm(request.POST, request.FILES)
         if form.is_valid():
+            if form.cleaned_data["homepage"] or abuse.form_filled_too_fast(
+                form.cleaned_data["started"]
+            ):
+                # A script, most likely; a person gets their form back and sends it again.
+                form.add_error(None, _("Please check what you entered and send the form again."))
+                return render(request, "public/request_form.html", {"form": _restamped(form)})
+            wait = abuse.client_rate_exceeded(
+                request, scope="form-submit", rate=settings.FORM_SUBMIT_RATE
+            )
+            if wait is not None:
+                minutes = max(1, -(-wait // 60))
+                form.add_error(
+                    None,
+                    ngettext(
+                        "Many requests have been sent from your network in a short time. "
+                        "Please send this one again in %(minutes)d minute. What you typed "
+                        "is kept below.",
+                        "Many requests have been sent from your network in a short time. "
+                        "Please send this one again in %(minutes)d minutes. What you typed "
+                        "is kept below.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                )
+                response = render(
+                    request,
+                    "public/request_form.html",
+                    {"form": form, "limited": True},
+                    status=429,
+                )
+                response["Retry-After"] = str(wait)
+                return response
             try:
                 values = {**form.service_values(), "language": get_language() or "sv"}
                 files = request.FILES.getlist("files")
@@ -77,38 +120,46 @@ def request_new(request):
                 form.add_service_errors(exc.fields)
             else:
                 response = redirect("receipt")
-                response.set_signed_cookie(
-                    RECEIPT_COOKIE,
-                    json.dumps({"reference": case.reference, "token": token}),
-                    salt=RECEIPT_COOKIE,
-                    max_age=RECEIPT_MAX_AGE,
-                    path=reverse("receipt"),
-                    secure=settings.SESSION_COOKIE_SECURE,
-                    httponly=True,
-                    samesite="Lax",
-                )
+                _receipt_cookie_set(response, {"reference": case.reference, "token": token})
                 return response
         else:
             # The intake rules broken by what did pass, shown now rather than on the next try.
             form.add_service_errors(intake_errors(values=form.service_values()))
-    else:
-        initial = {}
-        if request.GET.get("area"):
-            initial["areas"] = [request.GET["area"]]
-        if request.GET.get("municipality"):
-            initial["municipality"] = request.GET["municipality"]
-        asked = directory.contact_by_email(email=request.GET.get("contact", "")[:254])
-        if asked is not None:
-            # Arrived from a person's page: name them in the text, preselect their areas.
-            initial["description"] = _("I would like to get in touch with %(name)s.") % {
-                "name": asked.name
-            }
-            initial.setdefault("areas", [a.slug for a in asked.areas.all()])
-        form = RequestForm(initial=initial)
+        return render(request, "public/request_form.html", {"form": form})
+    initial = {"started": abuse.form_stamp()}
+    if request.GET.get("area"):
+        initial["areas"] = [request.GET["area"]]
+    if request.GET.get("municipality"):
+        initial["municipality"] = request.GET["municipality"]
+    asked = directory.contact_by_email(email=request.GET.get("contact", "")[:254])
+    if asked is not None:
+        # Arrived from a person's page: name them in the text, preselect their areas.
+        initial["description"] = _("I would like to get in touch with %(name)s.") % {
+            "name": asked.name
+        }
+        initial.setdefault("areas", [a.slug for a in asked.areas.all()])
+    form = RequestForm(initial=initial)
     return render(request, "public/request_form.html", {"form": form})
 
 
+def _receipt_cookie_set(response, data: dict) -> None:
+    response.set_signed_cookie(
+        RECEIPT_COOKIE,
+        json.dumps(data),
+        salt=RECEIPT_COOKIE,
+        max_age=RECEIPT_MAX_AGE,
+        path=reverse("receipt"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 def receipt(request):
+    """The reference and the private tracking link, once. The link is shown on the first view
+    only: the cookie then keeps the reference alone, so the browser (a shared computer, a
+    stolen cookie) no longer holds what speaks for the requester. Reopened, the page says the
+    link was shown and leads to "lost your link?"."""
     signed = request.get_signed_cookie(
         RECEIPT_COOKIE, default=None, salt=RECEIPT_COOKIE, max_age=RECEIPT_MAX_AGE
     )
@@ -116,12 +167,29 @@ def receipt(request):
         data = json.loads(signed) if signed else None
     except ValueError:
         data = None
-    if not isinstance(data, dict) or not {"reference", "token"} <= data.keys():
+    if not isinstance(data, dict) or "reference" not in data:
         return redirect("request-new")
+    token = data.get("token")
+    if not token:
+        return render(
+            request, "public/receipt.html", {"reference": data["reference"], "shown": True}
+        )
     # What was sent, read back through the token: a link resent since (the old token no longer
     # works) leaves the receipt with its reference and no copy.
-    case = selectors.case_for_token(token=str(data["token"]))
-    return render(request, "public/receipt.html", {**data, "case": case})
+    case = selectors.case_for_token(token=str(token))
+    receipt_sent = case is None or selectors.case_receipt_queued(case_id=case.pk)
+    response = render(
+        request,
+        "public/receipt.html",
+        {
+            "reference": data["reference"],
+            "token": token,
+            "case": case,
+            "receipt_sent": receipt_sent,
+        },
+    )
+    _receipt_cookie_set(response, {"reference": data["reference"]})
+    return response
 
 
 def _case_or_404(token: str):
@@ -264,7 +332,7 @@ def lost_link(request):
         email = form.cleaned_data["email"].strip().lower()
         # The cache keeps hashes, not addresses; both counters count every try.
         address = hashlib.sha256(email.encode()).hexdigest()
-        client = hashlib.sha256(request.META.get("REMOTE_ADDR", "").encode()).hexdigest()
+        client = hashlib.sha256(client_ip(request).encode()).hexdigest()
         over_address = _over_limit(f"lost-link:address:{address}", LOST_LINK_PER_ADDRESS)
         over_client = _over_limit(f"lost-link:client:{client}", LOST_LINK_PER_CLIENT)
         if not (over_address or over_client):

@@ -1,4 +1,4 @@
-"""Every /api/v1/ endpoint x every role -> expected status, generated from the URL configuration.
+"""Every /api/ endpoint x every role -> expected status, generated from the URL configuration.
 
 The routes come from Django's resolver, not from this file: an endpoint added without an entry
 in MATRIX fails `test_every_api_route_has_a_matrix_entry`. Each role runs in its own rolled-back
@@ -143,6 +143,11 @@ MATRIX["api:reminder-rule-detail"] = {
 }
 
 
+# The OpenAPI schema and its docs page: signed-in staff only (a session or a token).
+MATRIX["api:schema"] = {"GET": {"expect": _staff(200, 200, 200, 200, 200)}}
+MATRIX["api:docs"] = {"GET": {"expect": _staff(200, 200, 200, 200, 200)}}
+
+
 def _walk(patterns, prefix="", namespace=""):
     for p in patterns:
         if isinstance(p, URLResolver):
@@ -153,10 +158,11 @@ def _walk(patterns, prefix="", namespace=""):
 
 
 def api_routes() -> list[tuple[str, str]]:
-    """(url name, HTTP method) for every route under /api/v1/, from the URL configuration."""
+    """(url name, HTTP method) for every route under /api/ (the API, its schema and docs) but
+    the catch-all that answers 404, from the URL configuration."""
     routes = []
     for route, name, callback in _walk(get_resolver().url_patterns):
-        if not route.startswith("api/v1/"):
+        if not route.startswith("api/") or name == "api:not-found":
             continue
         if getattr(callback, "actions", None):  # a DRF viewset
             methods = callback.actions.keys()

@@ -66,8 +66,13 @@ def new_page(browser):
     """Open pages in fresh browser contexts (separate cookies: requester, coordinator...)."""
     contexts = []
 
-    def make(*, width: int = 1280, height: int = 900, locale: str = "sv-SE"):
+    def make(
+        *, width: int = 1280, height: int = 900, locale: str = "sv-SE", bypass_csp: bool = False
+    ):
+        # The site's Content-Security-Policy applies, as for a visitor; tests that inject
+        # axe-core into the page ask to bypass it (the policy would refuse a foreign script).
         context = browser.new_context(
+            bypass_csp=bypass_csp,
             viewport={"width": width, "height": height},
             locale=locale,
             timezone_id="Europe/Stockholm",

@@ -14,8 +14,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_coordinator_selects_all_new_cases_and_assigns_them_with_the_keyboard(
-    live_server, page, directory, coordinator, contact_a
+    live_server, new_page, directory, coordinator, contact_a
 ):
+    page = new_page(bypass_csp=True)  # axe-core is injected below
     made = [make_case(title=f"Fråga {n}") for n in range(3)]
     login(page, live_server.url, coordinator.email)
     page.goto(f"{live_server.url}/staff/?view=new")
