@@ -236,3 +236,17 @@ def test_a_new_request_tells_coordinators_who_chose_at_once_in_one_statement(
     assert email.recipient == coordinator.email and email.case_id == case.pk
     _render_stored(email, OutboxMessage.objects.filter(pk=email.pk))
     assert case.reference in email.subject and "Skolgårdar och klimat" in email.body_text
+
+
+def test_an_anonymised_case_takes_no_message_from_either_side(assigned_case, contact_user_a):
+    from conversation.errors import CaseAnonymised
+
+    Case.objects.filter(pk=assigned_case.pk).update(anonymised_at=timezone.now())
+    case = Case.objects.get(pk=assigned_case.pk)
+    with pytest.raises(CaseAnonymised):
+        requester_message_add(
+            case=case, body="Hej", channel=Channel.EMAIL, email_message_id="<a@x>"
+        )
+    with pytest.raises(CaseAnonymised):
+        staff_message_send(case=case, user=contact_user_a, body="Hej")
+    assert not Message.objects.exists()
