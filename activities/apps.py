@@ -8,9 +8,16 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Network activities")
 
     def ready(self) -> None:
-        from activities.personal_data import registrations_erase, registrations_export
+        from activities.personal_data import (
+            registrations_erase,
+            registrations_expire,
+            registrations_export,
+        )
         from privacy import registry
 
         registry.register(
-            "activities", exporter=registrations_export, email_eraser=registrations_erase
+            "activities",
+            exporter=registrations_export,
+            email_eraser=registrations_erase,
+            expirer=registrations_expire,
         )

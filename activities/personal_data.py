@@ -1,12 +1,15 @@
 """Registrations in a requester's export and erasure (privacy.registry): everything held about
 an email address, and its erasure (the seat goes to the waiting list, without an email to
-the erased address)."""
+the erased address); and retention: registrations for activities that ended long ago."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from activities import services
@@ -63,3 +66,23 @@ def registrations_erase(email: str) -> int:
                 services.waiting_promote(activity)
         erased += 1
     return erased
+
+
+def registrations_expire(before: datetime) -> int:
+    """Anonymise the registrations of activities that ended before `before` (retention).
+
+    What a report counts stays: the activity, municipality, status and attendance.
+    """
+    return (
+        Registration.objects.filter(activity__ends_at__lt=before)
+        .exclude(name="", organisation="", role="", needs="", email__endswith="@invalid")
+        .update(
+            name="",
+            email=Concat(Value("erased-"), Cast("pk", CharField()), Value("@invalid")),
+            organisation="",
+            role="",
+            needs="",
+            # The private link stops working (a stored sha256 is 64 hex digits; this is not).
+            token_hash=Concat(Value("expired-"), Cast("pk", CharField())),
+        )
+    )

@@ -13,7 +13,8 @@ its AppConfig.ready():
         exporter=messages_export,         # fn(email: str) -> dict           (JSON-serialisable)
         attachments=attachments_for,      # fn(email: str) -> iterable of (filename, bytes)
         email_eraser=unmatched_erase,     # fn(email: str) -> int  (data not tied to a case)
-    )
+        expirer=registrations_expire,     # fn(before: datetime) -> int (data not tied to a case,
+    )                                     #   older than the retention time)
 
 Rules for the callables:
 - `eraser` anonymises or deletes what the app holds for those cases and returns how many items
@@ -24,6 +25,8 @@ Rules for the callables:
 - `attachments` yields (name, content) pairs for the export's zip; names need not be unique.
 - `email_eraser` erases what is tied to the address but to no case (e.g. an unmatched inbound
   email); also inside the caller's transaction, also safe to run twice.
+- `expirer` anonymises what is tied to no case and ended before `before` (RETENTION_MONTHS
+  ago), e.g. registrations for activities held long ago; safe to run twice.
 
 This module imports no app, so any app may import it without a cycle.
 """
@@ -32,11 +35,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 Eraser = Callable[[list[int]], int]
 Exporter = Callable[[str], dict]
 Attachments = Callable[[str], Iterable[tuple[str, bytes]]]
 EmailEraser = Callable[[str], int]
+Expirer = Callable[[datetime], int]
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Holder:
     exporter: Exporter | None = None
     attachments: Attachments | None = None
     email_eraser: EmailEraser | None = None
+    expirer: Expirer | None = None
 
 
 _holders: dict[str, Holder] = {}
@@ -58,11 +64,12 @@ def register(
     exporter: Exporter | None = None,
     attachments: Attachments | None = None,
     email_eraser: EmailEraser | None = None,
+    expirer: Expirer | None = None,
 ) -> Holder:
     """Register (or replace: ready() may run twice in tests) the holder called `name`."""
     if not name:
         raise ValueError("A holder needs a name")
-    holder = Holder(name, eraser, exporter, attachments, email_eraser)
+    holder = Holder(name, eraser, exporter, attachments, email_eraser, expirer)
     _holders[name] = holder
     return holder
 

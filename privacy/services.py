@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
@@ -172,7 +173,9 @@ def retention_apply(
     3. A batch that fails is retried one case at a time; a case that still fails is logged,
        recorded in the run (`failed`) and left for the next run, so one bad case neither
        stops the others nor loops within the run.
-    4. Remove audit entries older than AUDIT_RETENTION_DAYS; record the totals.
+    4. Ask every holder with an `expirer` to anonymise what it holds tied to no case that
+       ended more than RETENTION_MONTHS ago (activity registrations).
+    5. Remove audit entries older than AUDIT_RETENTION_DAYS; record the totals.
     A dry run lists what would go and changes nothing.
     """
     now = now or timezone.now()
@@ -208,6 +211,11 @@ def retention_apply(
                         result.failed.append(
                             Case.objects.filter(pk=pk).values_list("reference", flat=True)[0]
                         )
+        # Data tied to no case (e.g. activity registrations) goes RETENTION_MONTHS after it ended.
+        before = selectors.months_before(now, settings.RETENTION_MONTHS)
+        for holder in registry.holders():
+            if holder.expirer is not None:
+                removed[holder.name] = removed.get(holder.name, 0) + holder.expirer(before)
         removed["audit"] = audit_prune(now=now)
     run.cases = len(result.references)
     run.references = result.references
