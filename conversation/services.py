@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.text import strip_invisible
 from cases import policy
 from cases.actors import Actor
 from cases.errors import ActionForbidden, CaseValidationError
@@ -117,7 +118,8 @@ def is_anonymised(case: Case) -> bool:
 
 
 def _body_clean(body: str, *, channel: str) -> str:
-    body = (body or "").replace("\r\n", "\n").strip()
+    # Every channel, email included: no bidi overrides or zero-width characters (api.text).
+    body = strip_invisible(body or "").replace("\r\n", "\n").strip()
     if len(body) > BODY_MAX_LENGTH:
         if channel == Channel.EMAIL:
             # Nobody to show an error to: keep the start, say that it was cut.

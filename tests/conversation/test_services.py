@@ -250,3 +250,15 @@ def test_an_anonymised_case_takes_no_message_from_either_side(assigned_case, con
     with pytest.raises(CaseAnonymised):
         staff_message_send(case=case, user=contact_user_a, body="Hej")
     assert not Message.objects.exists()
+
+
+def test_an_emailed_reply_loses_bidi_overrides_and_zero_width_characters(assigned_case):
+    # "Trojan Source": text that reads differently on the case page than it is stored.
+    message = requester_message_add(
+        case=assigned_case,
+        body="Vi ses \u202eKCOLC 01\u202c på\u200b tisdag",
+        channel=Channel.EMAIL,
+        sender_email="eva.ek@boras.example",
+        email_message_id="<bidi@boras.example>",
+    )
+    assert message.body == "Vi ses KCOLC 01 på tisdag"
