@@ -53,3 +53,14 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     files = FilesField(label=_("Files (optional)"))  # type: ignore[assignment]
+
+
+class ReplyTemplateForm(forms.Form):
+    name = FreeTextField(label=_("Name"), max_length=100)
+    body = FreeTextField(
+        label=_("Text"),
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("{name} becomes the requester's name, {reference} the reference."),
+    )
+    active = forms.BooleanField(label=_("In use"), required=False, initial=True)

@@ -29,3 +29,8 @@ def case_attachment(*, case_id: int, attachment_id: int) -> Attachment | None:
 
 def reply_templates() -> QuerySet[ReplyTemplate]:
     return ReplyTemplate.objects.filter(active=True).order_by("name")
+
+
+def reply_templates_all() -> QuerySet[ReplyTemplate]:
+    """Every template, active first (the coordinators' page)."""
+    return ReplyTemplate.objects.order_by("-active", "name")

@@ -44,7 +44,14 @@ from conversation.attachments import (
     max_message_bytes,
 )
 from conversation.errors import CaseAnonymised, CaseEnded
-from conversation.models import Attachment, Channel, Direction, Message, attachment_upload_to
+from conversation.models import (
+    Attachment,
+    Channel,
+    Direction,
+    Message,
+    ReplyTemplate,
+    attachment_upload_to,
+)
 from workflows.models import OPEN_STATES
 
 logger = logging.getLogger(__name__)
@@ -403,3 +410,29 @@ def requester_attachments(email: str) -> Iterable[tuple[str, bytes]]:
     for attachment in attachments:
         with default_storage.open(attachment.file.name or "") as handle:
             yield attachment.filename, handle.read()
+
+
+def reply_template_save(
+    *, user, template: ReplyTemplate | None = None, name: str, body: str, active: bool = True
+) -> ReplyTemplate:
+    """Create (template=None) or change a reply template. Coordinators only; a name is
+    unique, and a template no longer wanted is made inactive rather than deleted."""
+    if not user.is_coordinator:
+        raise ActionForbidden()
+    template = template or ReplyTemplate()
+    template.name, template.body, template.active = name.strip(), body.strip(), active
+    errors: dict[str, list[str]] = {}
+    if not template.name:
+        errors["name"] = [_("Give the template a name.")]
+    if not template.body:
+        errors["body"] = [_("Write the template's text.")]
+    if errors:
+        raise CaseValidationError(fields=errors)
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError:
+        raise CaseValidationError(
+            fields={"name": [_("There is already a template with this name.")]}
+        ) from None
+    return template
