@@ -278,9 +278,13 @@ def wrk(paths: list[str], *, cookie: str = "", method: str = "GET", body: str = 
     if expect:
         env["BENCH_EXPECT"] = str(expect)
     result = {}
-    for seconds in (WARMUP, duration):
+    for run, seconds in enumerate((WARMUP, duration)):
         if seconds <= 0:
             continue
+        # "{n}" in a body is unique per request within one wrk run; the run's number in front
+        # keeps the measured run from repeating the warm-up's values (a registration's email).
+        if body:
+            env["BENCH_BODY"] = body.replace("{n}", f"r{run}x{{n}}")
         out = subprocess.run(
             [
                 "wrk",

@@ -102,6 +102,7 @@ HISTORY_MAX_WEIGHT = 3.0
 HISTORY_TITLE = 1.0  # per handled case, times its weight
 HISTORY_TEXT = 0.6
 HISTORY_PER_CONTACT = 25  # most recent handled cases read per person
+HISTORY_TERMS = 40  # the strongest learned words kept per person
 MIN_POSTING_POINTS = 2.0
 
 # Swedish function words plus words every request contains; English ones for English requests.
@@ -155,10 +156,11 @@ def words(text: str) -> list[str]:
     return result
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=256)
 def terms(text: str) -> tuple[tuple[str, str], ...]:
-    """(term, original word) pairs of `text`. Cached: profiles read the same case texts
-    again each time they are rebuilt."""
+    """(term, original word) pairs of `text`. A small cache, for the texts of the cases being
+    looked at: holding every handled case's text (20,000 descriptions for the profiles) cost
+    each web process about 100 MB, and the stems themselves are cached by `normalise`."""
     return tuple((normalise(w), w) for w in words(text))
 
 
@@ -454,10 +456,27 @@ def build_profiles(
                 sums[key] += weight * factor
                 if best.get(key, (0.0, "", ""))[0] < weight * factor:
                     best[key] = (weight * factor, word, case.reference)
-    exact: Postings = {}
+    # Per person only their HISTORY_TERMS strongest words: the rest barely move a ranking, and
+    # every kept (word, person) pair costs memory in each web process.
+    strongest: dict[int, list[tuple[float, str]]] = defaultdict(list)
     for (term, contact_id), total in sums.items():
+        strongest[contact_id].append((total, term))
+    kept = {
+        (term, contact_id)
+        for contact_id, weighted in strongest.items()
+        for _total, term in heapq.nlargest(HISTORY_TERMS, weighted)
+    }
+    exact: Postings = {}
+    for term, contact_id in kept:
         _points, word, _reference = best[(term, contact_id)]
-        _add(exact, term, contact_id, min(total, HISTORY_MAX_WEIGHT), word, "history")
+        _add(
+            exact,
+            term,
+            contact_id,
+            min(sums[(term, contact_id)], HISTORY_MAX_WEIGHT),
+            word,
+            "history",
+        )
     terms_index = _term_index(exact, len(index.docs))
     return ProfileIndex(
         exact=terms_index.exact,
@@ -465,7 +484,7 @@ def build_profiles(
         tails=terms_index.tails,
         idf=terms_index.idf,
         plists=terms_index.plists,
-        taught_by={key: reference for key, (_p, _w, reference) in best.items()},
+        taught_by={key: best[key][2] for key in kept},
         cases=n_cases,
         generation=generation,
     )
