@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from cases.models import Case
@@ -27,8 +28,21 @@ def case_attachment(*, case_id: int, attachment_id: int) -> Attachment | None:
     )
 
 
-def reply_templates() -> QuerySet[ReplyTemplate]:
-    return ReplyTemplate.objects.filter(active=True).order_by("name")
+REPLY_TEMPLATES_KEY = "conversation:reply-templates"
+
+
+def reply_templates() -> list[ReplyTemplate]:
+    """The templates in use, by name: from the shared cache, so the case page pays no query
+    for them. A change (the coordinators' page or the admin) drops the cached list."""
+    templates = cache.get(REPLY_TEMPLATES_KEY)
+    if templates is None:
+        templates = list(ReplyTemplate.objects.filter(active=True).order_by("name"))
+        cache.set(REPLY_TEMPLATES_KEY, templates, timeout=300)
+    return templates
+
+
+def reply_templates_changed(**kwargs: object) -> None:
+    cache.delete(REPLY_TEMPLATES_KEY)
 
 
 def reply_templates_all() -> QuerySet[ReplyTemplate]:

@@ -249,6 +249,9 @@ class DirectoryIndex(TermIndex):
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     area_slugs: dict[str, int] = field(default_factory=dict)
     form_names: dict[str, str] = field(default_factory=dict)
+    # The coordinators for general requests, by name (a case page without a good match shows
+    # them: kept here, they cost that page no query).
+    general_people: list[ContactPerson] = field(default_factory=list)
     built_at: float = field(default_factory=time.monotonic)
 
 
@@ -411,6 +414,7 @@ def build_index(generation: int = 0) -> DirectoryIndex:
         form_names={
             f.slug: f.name_sv for f in CollaborationForm.objects.filter(active=True).only("slug")
         },
+        general_people=sorted((p for p in contacts if p.general_contact), key=lambda p: p.name),
     )
 
 
@@ -1032,9 +1036,7 @@ def general_contacts() -> list[ContactPerson]:
     """The coordinators for general requests (who to ask when no one's expertise fits)."""
     index = get_index()
     today = timezone.localdate()
-    ids = [d.id for d in index.docs.values() if d.general and not _away(d, today)]
-    people = ContactPerson.objects.in_bulk(ids)
-    return sorted(people.values(), key=lambda p: p.name)
+    return [p for p in index.general_people if not _away(index.docs[p.pk], today)]
 
 
 def search_contacts(query: str, *, area_slug: str = "") -> list[tuple[ContactPerson, list[str]]]:
