@@ -359,9 +359,10 @@ def page_queries(client, path: str) -> dict:
         response = client.get(path)
     wall = time.perf_counter() - started
     slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]), default=None)
-    plan = ""
-    if slowest and slowest["sql"].lstrip().upper().startswith("SELECT"):
-        plan = explain(slowest["sql"])
+    # The plan is that of the slowest read: a page's audit INSERT can be the slowest query.
+    reads = [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    slowest_read = max(reads, key=lambda q: float(q["time"]), default=None)
+    plan = explain(slowest_read["sql"]) if slowest_read else ""
     return {
         "status": response.status_code,
         "queries": len(ctx.captured_queries),
