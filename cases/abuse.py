@@ -54,11 +54,20 @@ def client_rate_exceeded(request: HttpRequest, *, scope: str, rate: str) -> int 
     parsed = rate_parse(rate)
     if parsed is None:
         return None
+    return key_rate_exceeded(scope=scope, key=client_ip(request), rate=rate)
+
+
+def key_rate_exceeded(*, scope: str, key: str, rate: str) -> int | None:
+    """Count one more attempt for `key` (an email address, a client address) in `scope`; the
+    seconds to wait when it is over the `rate`, else None. The cache keeps a hash of the key."""
+    parsed = rate_parse(rate)
+    if parsed is None:
+        return None
     limit, window = parsed
     now = time.time()
     slot = int(now // window)
-    client = hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
-    if _count(f"rate:{scope}:{client}:{slot}", window) <= limit:
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    if _count(f"rate:{scope}:{digest}:{slot}", window) <= limit:
         return None
     return max(1, int((slot + 1) * window - now))
 
