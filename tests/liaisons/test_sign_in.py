@@ -44,9 +44,7 @@ def confirm_url(token: str) -> str:
     return f"/kommun/logga-in/{token}/"
 
 
-def test_a_liaison_and_a_stranger_get_the_same_answer_and_only_the_liaison_a_link(
-    client, liaison
-):
+def test_a_liaison_and_a_stranger_get_the_same_answer_and_only_the_liaison_a_link(client, liaison):
     known = ask(client, "lena.berg@boras.example")
     unknown = ask(client, "nobody@boras.example")
     assert ANSWER in known
