@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases import abuse
 from cases.selectors import CappedPaginator, outcome_label
 from liaisons import selectors, services
-from liaisons.figures import municipality_figures
+from liaisons.figures import figure_years, municipality_figures
 from liaisons.forms import LoginLinkForm
 from liaisons.models import Liaison
 from liaisons.sessions import current_liaison, liaison_session_end, liaison_session_start
@@ -108,6 +108,8 @@ def home(request: HttpRequest, liaison: Liaison) -> HttpResponse:
         selectors.liaison_cases(municipality=municipality, show=show), PAGE_SIZE
     )
     page = paginator.get_page(request.GET.get("page"))
+    raw_year = request.GET.get("year", "")
+    year = int(raw_year) if raw_year.isdigit() and len(raw_year) == 4 else None
     rows = [{"case": case, "outcome": outcome_label(case.outcome)} for case in page.object_list]
     return render(
         request,
@@ -119,7 +121,8 @@ def home(request: HttpRequest, liaison: Liaison) -> HttpResponse:
             "page": page,
             "rows": rows,
             "activities": selectors.liaison_activities(municipality=municipality),
-            "figures": municipality_figures(municipality=municipality),
+            "figures": municipality_figures(municipality=municipality, year=year),
+            "years": figure_years(),
         },
     )
 

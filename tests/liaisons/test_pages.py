@@ -172,3 +172,37 @@ def test_the_overview_pages_through_many_requests(liaison_client, directory):
     second = liaison_client.get("/kommun/?show=open&page=2").content.decode()
     assert "Sida 1 av 2" in first and "Förfrågan nummer 26" in first
     assert "Förfrågan nummer 0<" in second and "Förfrågan nummer 26" not in second
+
+
+def test_the_overview_shows_the_municipalitys_figures_from_the_reports(
+    liaison_client, directory, coordinator, contact_a
+):
+    from reports.services import aggregates_refresh
+
+    page = liaison_client.get("/kommun/").content.decode()
+    assert "Siffrorna har inte räknats ännu." in page
+    make_case(steps=("assign_contact", "record_meeting", "start_project"), actor=coordinator)
+    make_case()
+    make_case(municipality=Municipality.objects.get(code="1452"))
+    aggregates_refresh(full=True)
+    response = liaison_client.get("/kommun/")
+    figures = response.context["figures"]
+    assert figures["year"] == timezone.localdate().year
+    assert (figures["received"], figures["projects_started"]) == (2, 1), "Tranemo's not counted"
+    page = response.content.decode()
+    assert f"Er samverkan i siffror, {timezone.localdate().year}" in page
+    assert '<dd data-testid="figure-received">2</dd>' in page
+    assert "Hur långt förfrågningarna kom" in page and "50 %" in page
+    assert "Siffrorna räknades senast" in page
+
+
+def test_the_figures_of_an_earlier_year_are_for_that_year(liaison_client, directory):
+    last_year = timezone.localdate().year - 1
+    figures = liaison_client.get(f"/kommun/?year={last_year}").context["figures"]
+    assert (figures["year"], figures["start"], figures["end"]) == (
+        last_year,
+        dt.date(last_year, 1, 1),
+        dt.date(last_year, 12, 31),
+    )
+    too_old = liaison_client.get("/kommun/?year=1999").context["figures"]
+    assert too_old["year"] == timezone.localdate().year
