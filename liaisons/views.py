@@ -7,6 +7,8 @@ municipality always comes from the liaison, never from the URL.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -18,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import abuse
+from api.ratelimit import client_rate_exceeded, count_in_window, rate_parse
 from cases.selectors import CappedPaginator, outcome_label
 from liaisons import selectors, services
 from liaisons.figures import figure_years, municipality_figures
@@ -42,6 +44,18 @@ def liaison_required(
     return wrapper
 
 
+def _address_rate_exceeded(email: str) -> bool:
+    """Count one more link asked for `email` (api.ratelimit's windows in the shared cache, as
+    the per-client limit); True past LIAISON_LINK_RATE_PER_ADDRESS. The cache keeps a hash."""
+    parsed = rate_parse(settings.LIAISON_LINK_RATE_PER_ADDRESS)
+    if parsed is None:
+        return False
+    limit, window = parsed
+    slot = int(time.time() // window)
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+    return count_in_window(f"rate:liaison-link-address:{digest}:{slot}", window) > limit
+
+
 @require_http_methods(["GET", "POST"])
 def login_request(request: HttpRequest) -> HttpResponse:
     """Ask for a sign-in link. The answer is the same for a liaison's address, any other
@@ -52,13 +66,11 @@ def login_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
         # Both counters count every try (the cache keeps hashes, not addresses).
-        over_address = abuse.key_rate_exceeded(
-            scope="liaison-link-address", key=email, rate=settings.LIAISON_LINK_RATE_PER_ADDRESS
-        )
-        over_client = abuse.client_rate_exceeded(
+        over_address = _address_rate_exceeded(email)
+        over_client = client_rate_exceeded(
             request, scope="liaison-link-client", rate=settings.LIAISON_LINK_RATE_PER_CLIENT
         )
-        if over_address is None and over_client is None:
+        if not over_address and over_client is None:
             services.login_link_request(email=email, language=get_language() or "sv")
         return render(
             request,
