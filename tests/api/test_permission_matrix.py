@@ -101,6 +101,9 @@ MATRIX = {
 MATRIX["api:activity-list"] = {"GET": {"expect": _everyone(200)}}
 MATRIX["api:activity-detail"] = {"GET": {"expect": _everyone(200)}}
 MATRIX["api:activity-registrations"] = {"GET": {"expect": _staff(403, 403, 200, 403, 200)}}
+# The reports: coordinators, registrars and administrators; contact persons are refused.
+for _report in ("funnel", "lead-times", "municipalities"):
+    MATRIX[f"api:report-{_report}"] = {"GET": {"expect": _staff(403, 403, 200, 200, 200)}}
 
 DIRECTORY = {
     "municipality": ("1490", {"code": "9999", "name": "Testkommun"}, {"name": "Borås stad"}),
