@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "privacy",
     "inbound",
     "activities",
+    "reports",
+    "liaisons",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +229,24 @@ if API_TOKEN_DAYS < 1:
 PASSWORD_RESET_TIMEOUT = _env("PASSWORD_RESET_MINUTES", env.int, 60) * 60
 PASSWORD_RESET_PER_ADDRESS = 3
 PASSWORD_RESET_PER_CLIENT = 10
+# Municipal liaisons sign in by a one-time link (liaisons app): it works this long, once; it is
+# asked at most this often per address and per client; a liaison's session ends after this long
+# without a request.
+LIAISON_LINK_MINUTES = _env("LIAISON_LINK_MINUTES", env.int, 15)
+LIAISON_LINK_RATE_PER_ADDRESS = _env("LIAISON_LINK_RATE_PER_ADDRESS", env.str, "3/hour")
+LIAISON_LINK_RATE_PER_CLIENT = _env("LIAISON_LINK_RATE_PER_CLIENT", env.str, "10/hour")
+LIAISON_SESSION_IDLE_MINUTES = _env("LIAISON_SESSION_IDLE_MINUTES", env.int, 120)
+if min(LIAISON_LINK_MINUTES, LIAISON_SESSION_IDLE_MINUTES) < 1:
+    raise ImproperlyConfigured(
+        "Environment variables LIAISON_LINK_MINUTES and LIAISON_SESSION_IDLE_MINUTES must be "
+        "at least 1."
+    )
+for _rate_name in ("LIAISON_LINK_RATE_PER_ADDRESS", "LIAISON_LINK_RATE_PER_CLIENT"):
+    _rate = globals()[_rate_name]
+    if _rate and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"Environment variable {_rate_name} has a bad value: {_rate!r} (expected e.g. 3/hour)"
+        )
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
@@ -327,6 +347,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # the sweep sends it later, so the web request must not wait.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_TIME_LIMIT = 300
+# How often the report figures take in the case timeline's changes (README, "Reports").
+REPORTS_REFRESH_SECONDS = _env("REPORTS_REFRESH_SECONDS", env.float, 300.0)
 # The schedule lives here; each periodic task claims its tick in the database, so a second
 # beat (by mistake or during a deploy) cannot make a tick fire twice.
 CELERY_BEAT_SCHEDULE = {
@@ -335,6 +357,13 @@ CELERY_BEAT_SCHEDULE = {
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
     "activity-reminders": {"task": "activities.tasks.send_activity_reminders", "schedule": 300.0},
     "retention": {"task": "privacy.tasks.apply_retention", "schedule": 3600.0},
+    # The report figures: the day's changes every few minutes (the pages say how fresh they
+    # are), and a full rebuild once a day (it also catches edits without an event).
+    "report-figures": {
+        "task": "reports.tasks.refresh_report_figures",
+        "schedule": REPORTS_REFRESH_SECONDS,
+    },
+    "report-figures-rebuild": {"task": "reports.tasks.rebuild_report_figures", "schedule": 86400.0},
 }
 # --- Inbound email (README, "Email replies") --------------------------------------------------
 # INBOUND_IMAP_URL unset: inbound mail is off (no fetch task, no Reply-To on emails).
@@ -381,6 +410,7 @@ CELERY_TASK_ROUTES = {
     "cases.tasks.send_digests": {"queue": "periodic"},
     "activities.tasks.send_activity_reminders": {"queue": "periodic"},
     "privacy.tasks.apply_retention": {"queue": "periodic"},
+    "reports.tasks.refresh_report_figures": {"queue": "periodic"},
     "inbound.tasks.fetch_mail": {"queue": "periodic"},
 }
 
