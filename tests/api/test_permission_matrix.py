@@ -114,6 +114,9 @@ MATRIX["api:activity-registrations"] = {
         "expect": _everyone(201),
     },
 }
+# The reports: coordinators, registrars and administrators; contact persons are refused.
+for _report in ("funnel", "lead-times", "municipalities"):
+    MATRIX[f"api:report-{_report}"] = {"GET": {"expect": _staff(403, 403, 200, 200, 200)}}
 
 DIRECTORY = {
     "municipality": ("1490", {"code": "9999", "name": "Testkommun"}, {"name": "Borås stad"}),
