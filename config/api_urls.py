@@ -22,6 +22,7 @@ from api.errors import error_body
 from cases import api as cases_api
 from conversation import api as conversation_api
 from directory import api as directory_api
+from reports import api as reports_api
 from workflows import api as workflows_api
 
 router = SimpleRouter()
@@ -78,6 +79,13 @@ v1 = [
         "activities/<str:id>/registrations/",
         activities_api.ActivityRegistrationsView.as_view(),
         name="activity-registrations",
+    ),
+    path("reports/funnel/", reports_api.FunnelView.as_view(), name="report-funnel"),
+    path("reports/lead-times/", reports_api.LeadTimesView.as_view(), name="report-lead-times"),
+    path(
+        "reports/municipalities/",
+        reports_api.MunicipalitiesView.as_view(),
+        name="report-municipalities",
     ),
     *router.urls,
 ]

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("", include("conversation.urls")),
     path("", include("activities.urls")),
+    path("", include("reports.urls")),
     path("", include("cases.urls")),
 ]
 
