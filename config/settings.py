@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "inbound",
     "activities",
     "reports",
+    "liaisons",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,24 @@ if API_TOKEN_DAYS < 1:
 PASSWORD_RESET_TIMEOUT = _env("PASSWORD_RESET_MINUTES", env.int, 60) * 60
 PASSWORD_RESET_PER_ADDRESS = 3
 PASSWORD_RESET_PER_CLIENT = 10
+# Municipal liaisons sign in by a one-time link (liaisons app): it works this long, once; it is
+# asked at most this often per address and per client; a liaison's session ends after this long
+# without a request.
+LIAISON_LINK_MINUTES = _env("LIAISON_LINK_MINUTES", env.int, 15)
+LIAISON_LINK_RATE_PER_ADDRESS = _env("LIAISON_LINK_RATE_PER_ADDRESS", env.str, "3/hour")
+LIAISON_LINK_RATE_PER_CLIENT = _env("LIAISON_LINK_RATE_PER_CLIENT", env.str, "10/hour")
+LIAISON_SESSION_IDLE_MINUTES = _env("LIAISON_SESSION_IDLE_MINUTES", env.int, 120)
+if min(LIAISON_LINK_MINUTES, LIAISON_SESSION_IDLE_MINUTES) < 1:
+    raise ImproperlyConfigured(
+        "Environment variables LIAISON_LINK_MINUTES and LIAISON_SESSION_IDLE_MINUTES must be "
+        "at least 1."
+    )
+for _rate_name in ("LIAISON_LINK_RATE_PER_ADDRESS", "LIAISON_LINK_RATE_PER_CLIENT"):
+    _rate = globals()[_rate_name]
+    if _rate and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"Environment variable {_rate_name} has a bad value: {_rate!r} (expected e.g. 3/hour)"
+        )
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "sv"

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("conversation.urls")),
     path("", include("activities.urls")),
     path("", include("reports.urls")),
+    path("", include("liaisons.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -17,7 +17,7 @@ from tests.activities.conftest import make_activity
 from tests.api.conftest import ROLES
 from workflows.models import ReminderRule
 
-ANON = {"anonymous": 401, "other_token_holder": 401}
+ANON = {"anonymous": 401, "other_token_holder": 401, "liaison": 401}
 
 
 def _staff(contact_a, contact_b, coordinator, registrar, administrator):
