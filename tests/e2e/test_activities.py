@@ -14,6 +14,7 @@ from notifications.models import OutboxMessage
 from tests.activities.conftest import make_activity
 from tests.e2e.conftest import login
 from tests.e2e.test_accessibility import axe_violations, reflow_problems
+from tests.factories import make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -118,4 +119,15 @@ def test_a_coordinator_creates_and_publishes_an_activity_and_it_shows_in_the_cal
     page.get_by_role("link", name="Kommunbesök Tranemo").click()
     page.wait_for_url(f"**/activities/{activity.pk}/")
     assert "Tranemo kommunhus" in page.inner_text("main")
+
+    # The visit led to a case: linked on the visit's page, listed on the case page.
+    case = make_case(title="Kompetensförsörjning i Tranemo")
+    page.goto(f"{live_server.url}/staff/activities/{activity.pk}/")
+    page.get_by_label("Diarienummer").fill(case.reference)
+    page.get_by_role("button", name="Spara kopplade ärenden").click()
+    page.wait_for_selector("text=De kopplade ärendena är sparade.")
+    page.get_by_role("link", name=case.reference).click()
+    page.wait_for_url(f"**/staff/cases/{case.reference}/")
+    check("case page with its municipality visit")
+    assert page.get_by_test_id("case-activities").inner_text().startswith("Kommunbesök Tranemo")
     assert found == {}, found
