@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity, Registration, RegistrationStatus
-from cases.models import Case
+from cases.models import Case, CaseEvent
 from cases.selectors import waiting_too_long_q
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
 from reports.calendar import percentile
@@ -421,6 +421,35 @@ def load(f: ReportFilter) -> dict[str, Any]:
         "waiting": unassigned["waiting"] + sum(row["waiting"] for row in contacts),
         "over_capacity": sum(1 for row in contacts if row["over"]),
     }
+
+
+def ending_reasons(f: ReportFilter, *, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest requests of the period that were declined or withdrawn (and still are),
+    with the reason given (staff only: the reasons are free text)."""
+    facts = list(
+        _facts(f)
+        .filter(state__in=(State.DECLINED, State.WITHDRAWN))
+        .order_by("-received_on", "-case_id")
+        .values_list("case_id", "state")[:limit]
+    )
+    ids = [case_id for case_id, _state in facts]
+    references = dict(Case.objects.filter(pk__in=ids).values_list("pk", "reference"))
+    reasons: dict[int, str] = {}
+    for case_id, data in (
+        CaseEvent.objects.filter(case_id__in=ids, transition__in=("decline", "withdraw"))
+        .order_by("case_id", "created_at", "id")
+        .values_list("case_id", "data")
+    ):
+        reasons[case_id] = str((data or {}).get("reason", ""))  # the last one wins
+    labels = dict(State.choices)
+    return [
+        {
+            "reference": references.get(case_id, ""),
+            "state": str(labels[state]),
+            "reason": reasons.get(case_id, ""),
+        }
+        for case_id, state in facts
+    ]
 
 
 # --- For other apps -----------------------------------------------------------------------
