@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.models import Area, Municipality
-from reports.models import DIM_ALL, DIM_AREA, DailyFact
+from reports.models import ALL_MUNICIPALITIES, DIM_ALL, DIM_AREA, DailyFact
 from reports.selectors import activities_held
 
 SMALL = 3
@@ -61,11 +61,16 @@ def available_years() -> list[int]:
 
 
 def _sums(year: int, dim: str, key: str) -> dict[int, dict[str, int]]:
+    rows = DailyFact.objects.filter(
+        dim=dim, day__gte=dt.date(year, 1, 1), day__lte=dt.date(year, 12, 31)
+    )
+    # Per municipality: each one's own rows; per area: the rows for all municipalities.
+    if key == "municipality_id":
+        rows = rows.exclude(municipality_id=ALL_MUNICIPALITIES)
+    else:
+        rows = rows.filter(municipality_id=ALL_MUNICIPALITIES)
     rows = (
-        DailyFact.objects.filter(
-            dim=dim, day__gte=dt.date(year, 1, 1), day__lte=dt.date(year, 12, 31)
-        )
-        .values(key)
+        rows.values(key)
         .annotate(received=Sum("received"), projects=Sum("reached_project"))
         .order_by()
     )

@@ -54,6 +54,7 @@ def staff_reports(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filter": f,
             "figures": figures,
+            "reasons": selectors.ending_reasons(f),
             "query": query,
             "freshness": selectors.freshness(),
             "may_refresh": getattr(request.user, "is_coordinator", False),

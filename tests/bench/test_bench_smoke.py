@@ -80,9 +80,23 @@ def test_bench_runs_every_stage_on_tiny_data_and_writes_its_table(bench_env, tmp
         "case_page",
         "case_conversation",
         "track_conversation",
+        # The reports (issue 14): their p95 is in the table.
+        "report_funnel",
+        "report_lead_times",
+        "report_municipalities",
+        "report_charts",
+        "report_page",
+        "public_figures",
     ):
         assert web[name]["requests"] > 0, name
         assert web[name]["errors"] == 0, name
+    for name in ("report_funnel", "report_lead_times", "report_municipalities", "report_page"):
+        assert web[name]["p95_ms"] > 0, name
+        assert f"| {web[name]['label']} |" in stdout
+    # The figures were built by the beat task's code from the seeded timelines: one fact a case.
+    figures = result["seed"]["report_figures"]
+    assert figures["full"] is True and figures["case_facts"] == 200, figures
+    assert figures["daily_rows"] > 0 and figures["lead_time_rows"] > 0, figures
     submissions = result["submissions"]
     assert submissions["created"] == submissions["distinct_references"] > 0
     assert result["queries"]["inbox_default"]["queries"] > 0
