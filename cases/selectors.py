@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
@@ -34,7 +35,14 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from cases import policy
-from cases.models import Case, CaseEvent, EventKind
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseMeeting,
+    EventKind,
+    MeetingParticipant,
+    MeetingStatus,
+)
 from cases.services.intake import tracking_token_hash
 from directory import selectors as directory
 from directory.models import Area, CollaborationForm, ContactPerson
@@ -541,3 +549,48 @@ def case_receipt_queued(*, case_id: int) -> bool:
     """Whether the case's receipt email was queued (not when the address had its receipts for
     the day, cases.abuse.receipt_allowed)."""
     return message_key_exists(key=f"receipt:{case_id}")
+
+
+def case_meetings(*, case: Case) -> list[CaseMeeting]:
+    """The case's meetings and workshops, each with `participant_names`: one query, however
+    many meetings and participants (the case page is benchmarked)."""
+    names = MeetingParticipant.objects.filter(meeting=OuterRef("pk")).order_by("id").values("name")
+    return list(
+        CaseMeeting.objects.filter(case=case)
+        .annotate(participant_names=ArraySubquery(names))
+        .order_by("starts_at", "id")
+    )
+
+
+def case_meeting(*, case: Case, meeting_id: int) -> CaseMeeting | None:
+    """One meeting of `case` with its participants and organiser."""
+    return (
+        CaseMeeting.objects.filter(case=case, pk=meeting_id)
+        .select_related("organizer")
+        .prefetch_related("participants")
+        .first()
+    )
+
+
+def case_planned_meetings(*, case: Case) -> list[CaseMeeting]:
+    """What the requester sees: the planned meetings (times, place, agenda; one query)."""
+    return list(
+        CaseMeeting.objects.filter(case=case, status=MeetingStatus.PLANNED).order_by(
+            "starts_at", "id"
+        )
+    )
+
+
+def staff_feed_meetings(*, user) -> QuerySet[CaseMeeting]:
+    """A staff member's meetings for their private feed: those they organise or are invited
+    to, from 90 days back (a calendar keeps what it saw)."""
+    since = timezone.now() - dt.timedelta(days=90)
+    return (
+        CaseMeeting.objects.filter(
+            Q(organizer=user) | Q(participants__user=user), starts_at__gte=since
+        )
+        .exclude(all_day=True)
+        .select_related("case", "organizer")
+        .distinct()
+        .order_by("starts_at")
+    )

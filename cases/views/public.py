@@ -226,6 +226,7 @@ def _render_track(request, case, token: str, reply_form: ReplyForm | None = None
             "token": token,
             "state_help": STATE_HELP[State(case.state)],
             "events": selectors.case_public_events(case=case),
+            "meetings": selectors.case_planned_meetings(case=case),
             "conversation_messages": conversation.case_messages(case=case),
             "for_requester": True,
             "can_reply": _can_reply(case),
