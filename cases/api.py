@@ -296,7 +296,9 @@ class SuggestionSerializer(serializers.Serializer):
 
 
 class CaseSuggestionsView(ApiView):
-    """Ranked contact persons for a case, with the reasons; for coordinators (who assign)."""
+    """The contact persons the case page suggests, best first, with the reasons; for
+    coordinators (who assign). The same selection as the page (`case_suggestions_shown`): only
+    those with real evidence, at most three, possibly none."""
 
     permission_classes = [IsAuthenticated]
 
@@ -305,12 +307,17 @@ class CaseSuggestionsView(ApiView):
         responses={200: SuggestionSerializer(many=True)},
         tags=["cases"],
         summary="Suggested contact persons, best first, with reasons (coordinators)",
+        description=(
+            "The same suggestions as the case page: only contact persons with enough evidence "
+            "(close to the best score), at most three, best first. An empty list means no good "
+            "match: the request goes to the coordinators for general requests."
+        ),
     )
     def get(self, request: Request, reference: str) -> Response:
         case = _visible_case(request, reference)
         if not policy.can_assign(request.user):
             raise ActionForbidden()
-        suggestions = selectors.case_suggestions(case=case, limit=5)
+        suggestions = selectors.case_suggestions_shown(case=case)
         return Response(SuggestionSerializer([s.as_dict() for s in suggestions], many=True).data)
 
 

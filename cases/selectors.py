@@ -140,6 +140,11 @@ def case_list(*, user, filters: CaseFilters) -> QuerySet[Case]:
     return qs.order_by(*SORTS[sort])
 
 
+def waiting_too_long_q() -> Q:
+    """Open cases waiting too long (for the reports' load figures): the inbox's definition."""
+    return _waiting_q()
+
+
 def _waiting_q() -> Q:
     # "Waiting too long" is what the reminder rules say: a reminder is due or was sent
     # since the last activity. One definition for the inbox, the API and the reminders.

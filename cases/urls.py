@@ -25,7 +25,10 @@ urlpatterns = [
     path("staff/export.csv", inbox.inbox_export, name="staff-export"),
     path("staff/export.xlsx", inbox.inbox_export, {"fmt": "xlsx"}, name="staff-export-xlsx"),
     path("staff/bulk/", inbox.inbox_bulk, name="staff-bulk"),
-    path("staff/profile/", profile.profile, name="staff-profile"),
+    # "Mitt konto" has two parts: this one (notifications, directory entry) and myaccount's
+    # (sessions, API tokens). The old address of this part redirects, keeping the method.
+    path("staff/account/profile/", profile.profile, name="staff-profile"),
+    path("staff/profile/", profile.profile_moved, name="staff-profile-moved"),
     path("staff/cases/<str:reference>/", staff.case_detail, name="staff-case"),
     path(
         "staff/cases/<str:reference>/transitions/<str:name>/",

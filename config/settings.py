@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "privacy",
     "inbound",
     "activities",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -327,6 +328,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # the sweep sends it later, so the web request must not wait.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_TIME_LIMIT = 300
+# How often the report figures take in the case timeline's changes (README, "Reports").
+REPORTS_REFRESH_SECONDS = _env("REPORTS_REFRESH_SECONDS", env.float, 300.0)
 # The schedule lives here; each periodic task claims its tick in the database, so a second
 # beat (by mistake or during a deploy) cannot make a tick fire twice.
 CELERY_BEAT_SCHEDULE = {
@@ -335,6 +338,13 @@ CELERY_BEAT_SCHEDULE = {
     "coordinator-digest": {"task": "cases.tasks.send_digests", "schedule": 900.0},
     "activity-reminders": {"task": "activities.tasks.send_activity_reminders", "schedule": 300.0},
     "retention": {"task": "privacy.tasks.apply_retention", "schedule": 3600.0},
+    # The report figures: the day's changes every few minutes (the pages say how fresh they
+    # are), and a full rebuild once a day (it also catches edits without an event).
+    "report-figures": {
+        "task": "reports.tasks.refresh_report_figures",
+        "schedule": REPORTS_REFRESH_SECONDS,
+    },
+    "report-figures-rebuild": {"task": "reports.tasks.rebuild_report_figures", "schedule": 86400.0},
 }
 # --- Inbound email (README, "Email replies") --------------------------------------------------
 # INBOUND_IMAP_URL unset: inbound mail is off (no fetch task, no Reply-To on emails).
@@ -381,6 +391,7 @@ CELERY_TASK_ROUTES = {
     "cases.tasks.send_digests": {"queue": "periodic"},
     "activities.tasks.send_activity_reminders": {"queue": "periodic"},
     "privacy.tasks.apply_retention": {"queue": "periodic"},
+    "reports.tasks.refresh_report_figures": {"queue": "periodic"},
     "inbound.tasks.fetch_mail": {"queue": "periodic"},
 }
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from api.text import CleanCharField, CleanTextField
+
 
 def _in_language(swedish: str, english: str) -> str:
     """English where the interface is English and a text exists; Swedish otherwise."""
@@ -21,10 +23,10 @@ class CatalogueEntry(models.Model):
     """An area or form of collaboration: a slug and bilingual name and description."""
 
     slug = models.SlugField(unique=True)
-    name_sv = models.CharField(_("name (Swedish)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-    description_sv = models.TextField(_("description (Swedish)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
+    name_sv = CleanCharField(_("name (Swedish)"), max_length=200)
+    name_en = CleanCharField(_("name (English)"), max_length=200, blank=True)
+    description_sv = CleanTextField(_("description (Swedish)"), blank=True)
+    description_en = CleanTextField(_("description (English)"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -45,7 +47,7 @@ class CatalogueEntry(models.Model):
 
 class Municipality(models.Model):
     code = models.CharField(_("municipality code"), max_length=4, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = CleanCharField(_("name"), max_length=100)
     org_number = models.CharField(_("organisation number"), max_length=11, blank=True)
     member = models.BooleanField(_("member of the association"), default=True)
     active = models.BooleanField(_("active"), default=True)
@@ -75,17 +77,17 @@ class CollaborationForm(CatalogueEntry):
 
 class ContactPerson(models.Model):
     email = models.EmailField(_("email"), unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    title = models.CharField(_("title"), max_length=200, blank=True)
-    department = models.CharField(_("department"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    name = CleanCharField(_("name"), max_length=200)
+    title = CleanCharField(_("title"), max_length=200, blank=True)
+    department = CleanCharField(_("department"), max_length=200, blank=True)
+    phone = CleanCharField(_("phone"), max_length=40, blank=True)
     areas = models.ManyToManyField(
         Area, related_name="contacts", blank=True, verbose_name=_("areas")
     )
-    keywords = models.TextField(_("keywords"), blank=True, help_text=_("Separated by semicolons."))
-    languages = models.CharField(_("languages"), max_length=50, default="sv")
+    keywords = CleanTextField(_("keywords"), blank=True, help_text=_("Separated by semicolons."))
+    languages = CleanCharField(_("languages"), max_length=50, default="sv")
     max_active_cases = models.PositiveSmallIntegerField(_("capacity (active cases)"), default=5)
-    bio_sv = models.TextField(_("presentation"), blank=True)
+    bio_sv = CleanTextField(_("presentation"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     # Takes the requests that fit no single subject: the case page points to these people
     # when no one's expertise matches a request well enough.
@@ -143,16 +145,16 @@ class VocabularyEntry(models.Model):
     Imported and exported as `vocabulary.csv` with the directory.
     """
 
-    term = models.CharField(_("term"), max_length=100, unique=True)
-    synonyms = models.TextField(
+    term = CleanCharField(_("term"), max_length=100, unique=True)
+    synonyms = CleanTextField(
         _("synonyms"), blank=True, help_text=_("Separated by semicolons; count as the term.")
     )
-    english = models.TextField(
+    english = CleanTextField(
         _("English equivalents"),
         blank=True,
         help_text=_("Separated by semicolons; count as the term."),
     )
-    related = models.TextField(
+    related = CleanTextField(
         _("related terms"),
         blank=True,
         help_text=_("Separated by semicolons; count as half of the term."),

@@ -88,3 +88,60 @@ def test_contact_person_keywords_and_languages_are_edited_as_lists(admin_client,
     assert contact_a.keywords == "matsvinn;biogas"
     assert contact_a.languages == "sv;en"
     assert ContactPerson.objects.get(pk=contact_a.pk).max_active_cases == 4
+
+
+def test_contact_person_names_edited_in_the_admin_lose_bidi_and_invisible_characters(
+    admin_client, contact_a
+):
+    """As the API and the public form clean them: a name that displays reversed ("Trojan
+    Source") or hides zero-width characters is stored as it reads."""
+    url = reverse("admin:directory_contactperson_change", args=[contact_a.pk])
+    response = admin_client.post(
+        url,
+        {
+            "email": contact_a.email,
+            "name": "Anna\u202e Lind\u200bqvist",
+            "title": "Lektor\u2066",
+            "department": "\ufeffInstitutionen för textil",
+            "phone": "",
+            "user": "",
+            "areas": [Area.objects.get(slug="resursatervinning").pk],
+            "keywords": "mat\u200bsvinn",
+            "languages": ["sv"],
+            "max_active_cases": "4",
+            "away_until": "",
+            "bio_sv": "Forskar om \u202dåtervinning",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    stored = ContactPerson.objects.get(pk=contact_a.pk)
+    assert stored.name == "Anna Lindqvist"
+    assert stored.title == "Lektor"
+    assert stored.department == "Institutionen för textil"
+    assert stored.keywords == "matsvinn"
+    assert stored.bio_sv == "Forskar om återvinning"
+
+
+def test_an_area_added_in_the_admin_loses_invisible_characters(admin_client):
+    response = admin_client.post(
+        reverse("admin:directory_area_add"),
+        {
+            "slug": "textilatervinning",
+            "name_sv": "Textil\u200båtervinning",
+            "name_en": "\u202eTextile recycling",
+            "description_sv": "",
+            "description_en": "",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    area = Area.objects.get(slug="textilatervinning")
+    assert (area.name_sv, area.name_en) == ("Textilåtervinning", "Textile recycling")
+
+
+def test_directory_names_saved_without_a_form_are_cleaned_too(directory):
+    """An import or a script that skips validation stores the cleaned text as well."""
+    person = ContactPerson.objects.create(email="ny.person@hb.example", name="Ny\u202e Person")
+    assert person.name == "Ny Person"
+    assert ContactPerson.objects.get(pk=person.pk).name == "Ny Person"

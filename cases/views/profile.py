@@ -13,8 +13,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -152,6 +153,19 @@ def profile(request: HttpRequest) -> HttpResponse:
         "staff/profile.html",
         {"form": form, "person": person, "notify_form": notify_form},
     )
+
+
+class _PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308  # a form posted to the old address is posted again to the new one
+
+
+def profile_moved(request: HttpRequest) -> HttpResponse:
+    """/staff/profile/ became part of "Mitt konto" (/staff/account/profile/): bookmarks and
+    links in old emails keep working."""
+    target = reverse("staff-profile")
+    if request.META.get("QUERY_STRING"):
+        target += "?" + request.META["QUERY_STRING"]
+    return _PermanentRedirectKeepingMethod(target)
 
 
 def _entry_form(person: ContactPerson | None) -> ProfileForm | None:

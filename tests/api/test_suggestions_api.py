@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from cases import selectors
 from tests.factories import make_case
 
 
@@ -30,3 +33,38 @@ def test_assigned_contact_sees_the_case_but_gets_no_suggestions(world):
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
+
+
+def test_the_api_suggests_exactly_what_the_case_page_shows(world, client):
+    """Not the ranker's unfiltered five: the weak tail the page hides is not in the API."""
+    case = make_case(
+        title="Minska matsvinnet i skolköken",
+        description="Vi vill halvera matsvinnet i kommunens skolkök och mäta det.",
+        areas=[],
+        area_unknown=True,
+    )
+    ranked = selectors.case_suggestions(case=case, limit=5)
+    shown = [s.contact.email for s in selectors.case_suggestions_shown(case=case)]
+    assert len(ranked) == 5 and 1 <= len(shown) < 5  # the page leaves some of the five out
+
+    response = world.client("coordinator").get(f"/api/v1/cases/{case.reference}/suggestions/")
+
+    assert response.status_code == 200
+    assert [s["email"] for s in response.json()] == shown
+    client.force_login(world.users["coordinator"])
+    page = client.get(f"/staff/cases/{case.reference}/").content.decode()
+    assert re.findall(r'name="assign_contact-contact" value="([^"]+)"', page) == shown
+
+
+def test_a_request_without_evidence_gets_an_empty_list(world):
+    case = make_case(
+        title="Hej",
+        description="Vi har en fråga om ett möte nästa vecka.",
+        areas=[],
+        area_unknown=True,
+    )
+
+    response = world.client("coordinator").get(f"/api/v1/cases/{case.reference}/suggestions/")
+
+    assert response.status_code == 200
+    assert response.json() == []

@@ -1,0 +1,275 @@
+"""Build the report figures from the case timeline (writes of the reports app).
+
+`aggregates_refresh` is the one way the figures are built: the Celery beat task, the "update
+now" button, the nightly full rebuild and the benchmark's seed all call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from cases.models import Case, CaseEvent, EventKind
+from reports.calendar import working_days_between
+from reports.models import (
+    DIM_ALL,
+    DIM_AREA,
+    DIM_CONTACT,
+    DIM_FORM,
+    LT_ANSWER,
+    LT_CONTACT,
+    LT_MEETING,
+    LT_WORKSHOP,
+    CaseFact,
+    DailyFact,
+    DailyLeadTime,
+    RefreshState,
+)
+from workflows.models import State
+from workflows.selectors import waiting_rule_days
+
+CHUNK = 5000
+# An event committed late (its transaction began before others that committed first) has a
+# lower id than events already seen. The watermark stays behind events younger than this, so
+# the next refresh reads them again (recomputing a case is idempotent).
+LATE_COMMIT_MARGIN = dt.timedelta(minutes=2)
+
+# DailyFact's counters and how each is counted from CaseFact rows.
+COUNTERS: dict[str, Q] = {
+    "received": Q(),
+    "reached_contact": Q(reached_contact=True),
+    "reached_meeting": Q(reached_meeting=True),
+    "reached_workshop": Q(reached_workshop=True),
+    "reached_project": Q(reached_project=True),
+    "reached_workshop_or_project": Q(reached_workshop=True) | Q(reached_project=True),
+    **{f"s_{state}": Q(state=state) for state in State.values},
+    "outcome_completed": Q(state=State.CLOSED, outcome="completed"),
+    "outcome_no_match": Q(state=State.CLOSED, outcome="no_match"),
+    "outcome_other": Q(state=State.CLOSED, outcome="other"),
+    "reopened": Q(reopened=True),
+    "handed_back": Q(handed_back=True),
+    "answered": Q(lt_answer__isnull=False),
+    "answered_in_time": Q(answered_in_time=True),
+}
+MEASURES = {
+    LT_CONTACT: "lt_contact",
+    LT_MEETING: "lt_meeting",
+    LT_WORKSHOP: "lt_workshop",
+    LT_ANSWER: "lt_answer",
+}
+# The dimensions of the daily rows: the field of CaseFact (through the case) that keys them.
+DIMENSIONS = {
+    DIM_ALL: None,
+    DIM_AREA: "case__areas",
+    DIM_FORM: "case__forms",
+    DIM_CONTACT: "contact_id",
+}
+
+
+def counter_aggregates() -> dict[str, Count]:
+    """The counters over CaseFact rows, named "n_<counter>" (an annotation may not share a
+    name with the model's fields that its filter reads)."""
+    return {
+        f"n_{name}": Count("pk", filter=q) if q else Count("pk") for name, q in COUNTERS.items()
+    }
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def promised_days() -> int:
+    """The working days the public pages promise for an answer: the reminder rule for new
+    requests ("usually within two working days"); 2 when there is no rule."""
+    days = waiting_rule_days(state=State.RECEIVED)
+    return 2 if days is None else days
+
+
+def case_fact_build(
+    case: Mapping[str, Any], events: Iterable[Mapping[str, Any]], *, promise: int
+) -> CaseFact:
+    """One case's facts from its transitions, in the order they happened.
+
+    1. Every step ever reached counts, whatever happened after (a hand-back, a reopening or a
+       withdrawal does not undo a meeting that was held).
+    2. A lead time is measured to the first time the step was reached; to the first meeting
+       it is the meeting's recorded date (a meeting may be recorded days later).
+    3. The answer is the first assignment or decline; in time if within `promise` days.
+    """
+    received_on = _local_date(case["created_at"])
+    fact = CaseFact(
+        case_id=case["id"],
+        received_on=received_on,
+        municipality_id=case["municipality_id"],
+        contact_id=case["contact_id"],
+        state=case["state"],
+    )
+    last_contact = None
+    for event in events:
+        name, data = event["transition"], event["data"] or {}
+        days = working_days_between(received_on, _local_date(event["created_at"]))
+        if name == "assign_contact":
+            fact.reached_contact = True
+            last_contact = data.get("contact_id", last_contact)
+            if fact.lt_contact is None:
+                fact.lt_contact = days
+        elif name == "record_meeting":
+            fact.reached_meeting = True
+            if fact.lt_meeting is None:
+                held = parse_date(str(data.get("date", ""))) or _local_date(event["created_at"])
+                fact.lt_meeting = working_days_between(received_on, held)
+        elif name in ("start_workshop", "start_project"):
+            if name == "start_workshop":
+                fact.reached_workshop = True
+            else:
+                fact.reached_project = True
+            if fact.lt_workshop is None:
+                fact.lt_workshop = days
+        elif name == "hand_back":
+            fact.handed_back = True
+        elif name == "reopen":
+            fact.reopened = True
+        elif name == "close":
+            fact.outcome = str(data.get("outcome", ""))[:20]
+        if name in ("assign_contact", "decline") and fact.lt_answer is None:
+            fact.lt_answer = days
+            fact.answered_in_time = days <= promise
+    if fact.contact_id is None:
+        fact.contact_id = last_contact
+    if fact.state != State.CLOSED:
+        fact.outcome = ""
+    return fact
+
+
+def _facts_rebuild(case_ids: list[int], *, promise: int) -> set[dt.date]:
+    """Recompute the facts of `case_ids`; returns the days received whose sums must follow."""
+    days: set[dt.date] = set(
+        CaseFact.objects.filter(case_id__in=case_ids).values_list("received_on", flat=True)
+    )
+    events: dict[int, list[Any]] = defaultdict(list)
+    for event in (
+        CaseEvent.objects.filter(case_id__in=case_ids, kind=EventKind.TRANSITION)
+        .order_by("case_id", "created_at", "id")
+        .values("case_id", "transition", "created_at", "data")
+    ):
+        events[event["case_id"]].append(event)
+    facts = [
+        case_fact_build(case, events.get(case["id"], ()), promise=promise)
+        for case in Case.objects.filter(id__in=case_ids).values(
+            "id", "created_at", "municipality_id", "contact_id", "state"
+        )
+    ]
+    CaseFact.objects.filter(case_id__in=case_ids).delete()
+    CaseFact.objects.bulk_create(facts, batch_size=CHUNK)
+    days.update(fact.received_on for fact in facts)
+    return days
+
+
+def _daily_rebuild(days: set[dt.date]) -> None:
+    """Recompute the daily sums and lead-time histograms of `days` from the case facts."""
+    ordered = sorted(days)
+    for start in range(0, len(ordered), 31):
+        chunk = ordered[start : start + 31]
+        DailyFact.objects.filter(day__in=chunk).delete()
+        DailyLeadTime.objects.filter(day__in=chunk).delete()
+        facts = CaseFact.objects.filter(received_on__in=chunk)
+        rows: list[DailyFact] = []
+        lead_rows: list[DailyLeadTime] = []
+        for dim, key in DIMENSIONS.items():
+            group = ["received_on", "municipality_id"] + ([key] if key else [])
+            scoped = facts.filter(**{f"{key}__isnull": False}) if key else facts
+            for row in scoped.values(*group).annotate(**counter_aggregates()).order_by():
+                rows.append(
+                    DailyFact(
+                        day=row.pop("received_on"),
+                        municipality_id=row.pop("municipality_id"),
+                        dim=dim,
+                        dim_id=row.pop(key) if key else 0,
+                        **{name: row[f"n_{name}"] for name in COUNTERS},
+                    )
+                )
+            for measure, field in MEASURES.items():
+                for row in (
+                    scoped.filter(**{f"{field}__isnull": False})
+                    .values(*group, field)
+                    .annotate(n=Count("pk"))
+                    .order_by()
+                ):
+                    lead_rows.append(
+                        DailyLeadTime(
+                            day=row["received_on"],
+                            municipality_id=row["municipality_id"],
+                            dim=dim,
+                            dim_id=row[key] if key else 0,
+                            measure=measure,
+                            days=row[field],
+                            n=row["n"],
+                        )
+                    )
+        DailyFact.objects.bulk_create(rows, batch_size=CHUNK)
+        DailyLeadTime.objects.bulk_create(lead_rows, batch_size=CHUNK)
+
+
+def aggregates_refresh(*, full: bool = False) -> RefreshState:
+    """Bring the report figures up to date with the case timeline.
+
+    1. Lock the one RefreshState row: refreshes run one at a time (a second waits, then finds
+       little or nothing to do).
+    2. Incremental: the cases with events after the watermark (new requests, transitions,
+       notes) get their facts recomputed, then the days they were received get their sums
+       recomputed. Full (nightly, and when the promise changed): every case and every day.
+    3. Move the watermark to the last event old enough to be surely committed, and record
+       when the figures were refreshed (the pages show it).
+    """
+    RefreshState.objects.get_or_create(pk=1)
+    promise = promised_days()
+    with transaction.atomic():
+        state = RefreshState.objects.select_for_update().get(pk=1)
+        now = timezone.now()
+        if state.promised_days != promise:
+            full = True
+        cutoff_id = (
+            CaseEvent.objects.filter(created_at__lt=now - LATE_COMMIT_MARGIN).aggregate(
+                m=Max("id")
+            )["m"]
+            or 0
+        )
+        if full:
+            CaseFact.objects.all().delete()
+            DailyFact.objects.all().delete()
+            DailyLeadTime.objects.all().delete()
+            days: set[dt.date] = set()
+            last = 0
+            while True:
+                ids = list(
+                    Case.objects.filter(id__gt=last)
+                    .order_by("id")
+                    .values_list("id", flat=True)[:CHUNK]
+                )
+                if not ids:
+                    break
+                days |= _facts_rebuild(ids, promise=promise)
+                last = ids[-1]
+            _daily_rebuild(days)
+        else:
+            changed = list(
+                CaseEvent.objects.filter(id__gt=state.last_event_id)
+                .values_list("case_id", flat=True)
+                .distinct()
+            )
+            days = set()
+            for start in range(0, len(changed), CHUNK):
+                days |= _facts_rebuild(changed[start : start + CHUNK], promise=promise)
+            _daily_rebuild(days)
+        state.last_event_id = max(cutoff_id, 0 if full else state.last_event_id)
+        state.refreshed_at = now
+        state.promised_days = promise
+        state.save()
+    return state
