@@ -73,11 +73,12 @@ class MeetingData:
 def _moment(value: Any) -> dt.datetime | None:
     """A local time in Europe/Stockholm ("2027-06-03T09:00") or an aware datetime."""
     if isinstance(value, dt.datetime):
-        moment = value
+        moment: dt.datetime = value
     else:
-        moment = parse_datetime(str(value or "").strip().replace(" ", "T"))
-        if moment is None:
+        parsed = parse_datetime(str(value or "").strip().replace(" ", "T"))
+        if parsed is None:
             return None
+        moment = parsed
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=STOCKHOLM)
     return moment

@@ -73,7 +73,7 @@ TRANSITION_SENTENCES = {
 }
 
 
-MEETING_SENTENCES = {
+MEETING_SENTENCES: dict[str, Promise] = {
     EventKind.MEETING_PLANNED: _("{actor} planned a meeting on {when}"),
     EventKind.MEETING_CHANGED: _("{actor} changed the meeting, now on {when}"),
     EventKind.MEETING_CANCELLED: _("{actor} cancelled the meeting on {when}"),

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import ChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -175,15 +176,15 @@ def _steps(request: HttpRequest, case: Case, accepted: bool, forms_: dict) -> li
 
 
 def _offer_meetings(steps: list[Step], meetings: list) -> None:
-    """ "Record meeting" offers the case's planned meetings that have started."""
+    """The "record meeting" step offers the case's planned meetings that have started."""
     now = timezone.now()
     for step in steps:
         field = step.form.fields.get("meeting")
-        if field is None:
+        if not isinstance(field, ChoiceField):
             continue
         started = [m for m in meetings if m.status == "planned" and m.starts_at <= now]
         field.choices = [
-            *field.choices,
+            *list(field.choices),  # type: ignore[arg-type]
             *(
                 (
                     str(m.pk),
