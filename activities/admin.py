@@ -61,12 +61,12 @@ class ActivityAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
-        services.activity_save(activity=obj, changed=form.changed_data)
+        services.activity_save(activity=obj, changed=form.changed_data, actor=request.user)
 
     @admin.action(description=_("Cancel the selected activities (participants are told)"))
     def cancel_activities(self, request: HttpRequest, queryset: QuerySet[Activity]) -> None:
         for activity in queryset:
-            services.activity_cancel(activity=activity)
+            services.activity_cancel(activity=activity, actor=request.user)
         count = queryset.count()
         self.message_user(
             request,

@@ -1,22 +1,28 @@
 """REST API v1 for activities: the public calendar (anyone) and, for coordinators, the
-registrations of an activity. Registering goes through the public page (no account)."""
+registrations of an activity; registering (no account), like the public page's form."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
+from django.conf import settings
+from django.utils.translation import get_language, gettext
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
-from activities import selectors
+from activities import notify, selectors, services
+from activities.errors import ActivityError, ActivityFull
 from activities.ical import activity_url
 from activities.models import Activity, Registration
+from api.errors import ServiceError
+from api.ratelimit import client_rate_exceeded
 from api.schema import ApiAutoSchema
+from directory.models import Municipality
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -139,12 +145,100 @@ class ActivityDetailView(GenericAPIView):
         return Response(ActivitySerializer(activity).data)
 
 
+class RegistrationCreateSerializer(serializers.Serializer):
+    """The public form's fields; the rules (deadline, seats, duplicates) are the service's."""
+
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    municipality = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Municipality.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        help_text="Municipality code (SCB), e.g. 1490; leave out when not from a municipality.",
+    )
+    organisation = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    role = serializers.CharField(max_length=200)
+    needs = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Dietary or access needs."
+    )
+    join_waiting_list = serializers.BooleanField(
+        default=False, help_text="If the activity is full, go on the waiting list instead of 409."
+    )
+    consent = serializers.BooleanField(
+        help_text="Must be true: the personal data is processed to handle the registration."
+    )
+
+
+class RegistrationCreatedSerializer(serializers.Serializer):
+    status = serializers.CharField(
+        help_text="`confirmed` (a seat: an email with the calendar invitation follows) or "
+        "`waiting` (the waiting list)."
+    )
+    waiting_position = serializers.IntegerField(
+        allow_null=True, help_text="Place in the waiting list (1 is next), or null."
+    )
+    registration_url = serializers.URLField(
+        help_text="The private link to see or cancel the registration (also sent by email). "
+        "It is the credential: keep it."
+    )
+
+
+class RegistrationRefused(ServiceError):
+    status = 400
+    code = "invalid"
+
+
+class ActivityFullError(ServiceError):
+    status = 409
+    code = "activity_full"
+
+
+class RegisterThrottle(BaseThrottle):
+    """Registrations per client address, `settings.API_SUBMIT_RATE` like the request form's
+    API (api.ratelimit: counted in the shared cache), in a scope of their own."""
+
+    def allow_request(self, request, view) -> bool:
+        if request.method != "POST":
+            return True
+        self._wait = client_rate_exceeded(
+            request, scope="api-activity-register", rate=settings.API_SUBMIT_RATE
+        )
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait
+
+
+def _api_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {(name or "non_field_errors"): messages for name, messages in fields.items()}
+
+
 class ActivityRegistrationsView(GenericAPIView):
+    """GET: coordinators read the participants. POST: anyone registers (no account), by the
+    same service as the public form; the answer carries the private link."""
+
     schema = ApiAutoSchema()
     parser_classes = [JSONParser]
-    permission_classes = [IsAuthenticated]
     serializer_class = RegistrationSerializer
     pagination_class = None
+    extra_error_codes = {"POST": ("409",)}
+
+    def get_authenticators(self):
+        # Registering needs no account: a stale token must not turn it into a 401.
+        if getattr(self, "request", None) is not None and self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [RegisterThrottle()]
+        return []
 
     def get_queryset(self):
         return Registration.objects.none()
@@ -164,3 +258,49 @@ class ActivityRegistrationsView(GenericAPIView):
             raise NotFound(gettext("No such activity."))
         rows = selectors.participants(activity=activity)
         return Response(RegistrationSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="activities_registrations_create",
+        request=RegistrationCreateSerializer,
+        responses={201: RegistrationCreatedSerializer},
+        tags=["activities"],
+        summary="Register for a published activity (no account needed)",
+        description=(
+            "The same rules as the activity page's form: registration closes at the deadline; "
+            "one live registration per email address; when every seat is taken the answer is "
+            "409 `activity_full` unless `join_waiting_list` is true. A confirmation (with the "
+            "calendar invitation) or a waiting-list email goes to the address."
+        ),
+    )
+    def post(self, request: Request, id: str) -> Response:
+        activity = selectors.public_activity(_activity_id(id))
+        if activity is None:
+            raise NotFound(gettext("No such activity."))
+        serializer = RegistrationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            registration, token = services.registration_create(
+                activity=activity,
+                name=data["name"],
+                email=data["email"],
+                role=data["role"],
+                consent=data["consent"],
+                municipality=data.get("municipality"),
+                organisation=data.get("organisation", ""),
+                needs=data.get("needs", ""),
+                join_waiting_list=data["join_waiting_list"],
+                language=get_language() or "sv",
+            )
+        except ActivityFull as exc:
+            raise ActivityFullError(
+                gettext("The activity is full."), fields=_api_fields(exc.fields)
+            ) from exc
+        except ActivityError as exc:
+            raise RegistrationRefused(str(exc), fields=_api_fields(exc.fields)) from exc
+        body = {
+            "status": registration.status,
+            "waiting_position": selectors.waiting_position(registration),
+            "registration_url": notify.manage_url(token),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -31,6 +31,11 @@ class Activity(models.Model):
         Municipality, blank=True, related_name="+", verbose_name=_("target municipalities")
     )
     areas = models.ManyToManyField(Area, blank=True, related_name="+", verbose_name=_("areas"))
+    # A municipality visit and the cases it led to or discussed (set by coordinators on the
+    # activity's staff page; the case page lists them). By name: cases imports no activities.
+    cases = models.ManyToManyField(
+        "cases.Case", blank=True, related_name="activities", verbose_name=_("linked cases")
+    )
     published = models.BooleanField(_("published"), default=False)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     # iTIP SEQUENCE: one more for every change that the participants' calendars must take.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -70,3 +71,8 @@ def waiting_position(registration: Registration) -> int | None:
         status=RegistrationStatus.WAITING,
         pk__lte=registration.pk,
     ).count()
+
+
+def linked_cases(*, activity: Activity) -> list[Any]:
+    """The cases a municipality visit is linked to, by reference."""
+    return list(activity.cases.select_related("municipality").order_by("reference"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -21,7 +22,9 @@ from django.utils.translation import gettext as _
 
 from activities import notify
 from activities.errors import ActivityError, ActivityFull
-from activities.models import Activity, Registration, RegistrationStatus
+from activities.models import Activity, ActivityKind, Registration, RegistrationStatus
+from audit.models import Action
+from audit.services import audit_record
 from directory.models import Municipality
 from workflows import calendar
 
@@ -35,10 +38,17 @@ def registration_token_hash(token: str) -> str:
 
 
 def activity_errors(
-    *, values: Mapping[str, Any], start_may_be_past: bool = False, now: dt.datetime | None = None
+    *,
+    values: Mapping[str, Any],
+    start_may_be_past: bool = False,
+    deadline_may_be_past: bool = True,
+    confirmed: int = 0,
+    now: dt.datetime | None = None,
 ) -> dict[str, list[str]]:
     """The rules a new or changed activity breaks, by field. A change that leaves the start
-    alone (`start_may_be_past`) may keep a start in the past, e.g. to fix a typo afterwards."""
+    alone (`start_may_be_past`) may keep a start in the past, e.g. to fix a typo afterwards;
+    likewise the deadline (`deadline_may_be_past`). The seats may not drop below the
+    `confirmed` participants: nobody loses a seat they were given."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     starts, ends = values.get("starts_at"), values.get("ends_at")
@@ -51,15 +61,45 @@ def activity_errors(
         errors.setdefault("registration_deadline", []).append(
             _("The registration deadline must be before the start.")
         )
+    elif deadline is not None and deadline < now and not deadline_may_be_past:
+        errors.setdefault("registration_deadline", []).append(
+            _("The registration deadline lies in the past.")
+        )
     if "capacity" in values and (values["capacity"] or 0) < 1:
         errors.setdefault("capacity", []).append(_("An activity needs at least one seat."))
+    elif "capacity" in values and values["capacity"] < confirmed:
+        errors.setdefault("capacity", []).append(
+            _(
+                "%(n)d participants already have a seat: the activity needs at least as many "
+                "seats (cancel registrations first to make it smaller)."
+            )
+            % {"n": confirmed}
+        )
     return errors
 
 
-def activity_save(*, activity: Activity, changed: Iterable[str]) -> Activity:
+def _audit(activity: Activity, actor: Any, change: str, **details: Any) -> None:
+    audit_record(
+        action=Action.ACTIVITY_CHANGED,
+        user=actor,
+        object_type="activity",
+        object_id=activity.pk,
+        details={"change": change, "title": activity.title, **details},
+    )
+
+
+def activity_save(
+    *, activity: Activity, changed: Iterable[str], actor: Any = None, staff_page: bool = False
+) -> Activity:
     """Save a new or changed activity (admin, staff page). A change participants must know of
     sends each confirmed participant an update (same UID, SEQUENCE + 1); more seats promote
-    from the waiting list."""
+    from the waiting list.
+
+    1. Check the times (a start or deadline that was set now may not lie in the past).
+    2. Lock the row; inside the lock: a cancelled activity stays as it was, the seats may not
+       drop below the confirmed participants (counted under the lock, like a registration).
+    3. Save, queue the updates (outbox rows in the same commit), promote, audit.
+    """
     changed = set(changed)
     values = {
         name: getattr(activity, name)
@@ -67,31 +107,65 @@ def activity_save(*, activity: Activity, changed: Iterable[str]) -> Activity:
     }
     new = activity.pk is None
     errors = activity_errors(
-        values=values, start_may_be_past=not new and "starts_at" not in changed
+        values=values,
+        start_may_be_past=not new and "starts_at" not in changed,
+        # The admin kept a past deadline (to close registration by hand); the staff page asks
+        # for a deadline still to come whenever one is set.
+        deadline_may_be_past=not staff_page or (not new and "registration_deadline" not in changed),
     )
     if errors:
         raise ActivityError(errors)
     with transaction.atomic():
         if new:
             activity.save()
+            _audit(activity, actor, "created", published=activity.published)
             return activity
-        Activity.objects.select_for_update().filter(pk=activity.pk).first()
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        if locked.is_cancelled and staff_page:
+            raise ActivityError({"": [_("A cancelled activity cannot be changed.")]})
+        confirmed = locked.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+        errors = activity_errors(values={"capacity": activity.capacity}, confirmed=confirmed)
+        if errors:
+            raise ActivityError(errors)
         if "starts_at" in changed:
             activity.reminders_queued_at = None  # remind again, for the new day
-        if set(CALENDAR_FIELDS) & changed and not activity.is_cancelled:
-            activity.sequence = (
-                Activity.objects.filter(pk=activity.pk).values_list("sequence", flat=True)[0] + 1
-            )
+        notify_participants = bool(set(CALENDAR_FIELDS) & changed) and not activity.is_cancelled
+        if notify_participants:
+            activity.sequence = locked.sequence + 1
         activity.save()
-        if set(CALENDAR_FIELDS) & changed and not activity.is_cancelled:
+        if notify_participants:
             for registration in activity.registrations.filter(status=RegistrationStatus.CONFIRMED):
                 registration.activity = activity
                 notify.updated(registration=registration)
         waiting_promote(activity)
+        _audit(
+            activity,
+            actor,
+            "changed",
+            fields=sorted(changed),
+            participants_told=confirmed if notify_participants else 0,
+        )
     return activity
 
 
-def activity_cancel(*, activity: Activity) -> Activity:
+def activity_publish(*, activity: Activity, actor: Any = None) -> Activity:
+    """Show a draft in the public calendar. A cancelled activity or one that has started stays
+    where it is."""
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if activity.published:
+            return activity
+        if activity.is_cancelled:
+            raise ActivityError({"": [_("A cancelled activity cannot be published.")]})
+        if activity.starts_at <= timezone.now():
+            raise ActivityError({"": [_("The start lies in the past.")]})
+        activity.published = True
+        activity.save(update_fields=["published", "updated_at"])
+        _audit(activity, actor, "published")
+    return activity
+
+
+def activity_cancel(*, activity: Activity, actor: Any = None) -> Activity:
     """Cancel an activity: CANCEL to every confirmed participant, a note to the waiting list."""
     with transaction.atomic():
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
@@ -99,10 +173,58 @@ def activity_cancel(*, activity: Activity) -> Activity:
             return activity
         activity.cancelled_at = timezone.now()
         activity.save(update_fields=["cancelled_at", "updated_at"])
+        told = 0
         for registration in activity.registrations.exclude(status=RegistrationStatus.CANCELLED):
             registration.activity = activity
             notify.activity_cancelled(registration=registration)
+            told += 1
+        _audit(activity, actor, "cancelled", participants_told=told)
     return activity
+
+
+def _references(text: str) -> list[str]:
+    return [part for part in re.split(r"[\s,;]+", text.strip()) if part]
+
+
+def activity_cases_set(*, activity: Activity, references: str, actor: Any = None) -> list[Any]:
+    """Link a municipality visit to the cases it led to or discussed (references, separated by
+    spaces, commas or lines; empty unlinks them all). Every reference must exist: nothing is
+    changed otherwise."""
+    wanted = list(dict.fromkeys(_references(references)))
+    if activity.kind != ActivityKind.MUNICIPALITY_VISIT:
+        raise ActivityError(
+            {"references": [_("Only a municipality visit can be linked to cases.")]}
+        )
+    if len(wanted) > 100:
+        raise ActivityError({"references": [_("Link at most 100 cases.")]})
+    # The case model through the relation (a string reference): activities imports no case
+    # code, so a reference is looked up by the field every case has.
+    found = {
+        case.reference: case
+        for case in activity.cases.model._default_manager.filter(reference__in=wanted)
+    }
+    missing = [ref for ref in wanted if ref not in found]
+    if missing:
+        raise ActivityError(
+            {
+                "references": [
+                    _("No case with the reference %(refs)s.") % {"refs": ", ".join(missing)}
+                ]
+            }
+        )
+    cases = [found[ref] for ref in wanted]
+    with transaction.atomic():
+        before = set(activity.cases.values_list("reference", flat=True))
+        activity.cases.set(cases)
+        if before != set(wanted):
+            _audit(
+                activity,
+                actor,
+                "cases_linked",
+                added=sorted(set(wanted) - before),
+                removed=sorted(before - set(wanted)),
+            )
+    return cases
 
 
 def registration_errors(
@@ -270,7 +392,7 @@ def registration_by_token(token: str) -> Registration | None:
     )
 
 
-def attendance_mark(*, activity: Activity, attended_ids: Iterable[int]) -> int:
+def attendance_mark(*, activity: Activity, attended_ids: Iterable[int], actor: Any = None) -> int:
     """After the activity: who came (the others did not). Only confirmed participants count."""
     if activity.starts_at > timezone.now():
         raise ActivityError({"": [_("Attendance can be marked once the activity has started.")]})
@@ -278,7 +400,8 @@ def attendance_mark(*, activity: Activity, attended_ids: Iterable[int]) -> int:
     confirmed = activity.registrations.filter(status=RegistrationStatus.CONFIRMED)
     with transaction.atomic():
         came = confirmed.filter(pk__in=attended).update(attended=True)
-        confirmed.exclude(pk__in=attended).update(attended=False)
+        absent = confirmed.exclude(pk__in=attended).update(attended=False)
+        _audit(activity, actor, "attendance", attended=came, absent=absent)
     return came
 
 

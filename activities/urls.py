@@ -22,7 +22,24 @@ urlpatterns = [
         name="activity-registration-ics",
     ),
     path("staff/activities/", views.staff_list, name="staff-activities"),
+    path("staff/activities/new/", views.staff_activity_form, name="staff-activity-new"),
     path("staff/activities/<int:pk>/", views.staff_activity, name="staff-activity"),
+    path("staff/activities/<int:pk>/edit/", views.staff_activity_form, name="staff-activity-edit"),
+    path(
+        "staff/activities/<int:pk>/publish/",
+        views.staff_activity_publish,
+        name="staff-activity-publish",
+    ),
+    path(
+        "staff/activities/<int:pk>/cancel/",
+        views.staff_activity_cancel,
+        name="staff-activity-cancel",
+    ),
+    path(
+        "staff/activities/<int:pk>/cases/",
+        views.staff_activity_cases,
+        name="staff-activity-cases",
+    ),
     path(
         "staff/activities/<int:pk>/participants.csv",
         views.staff_export,

@@ -9,6 +9,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_noop
@@ -18,8 +19,13 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from activities import ical, selectors, services
 from activities.errors import ActivityError
-from activities.forms import RegistrationForm
-from activities.models import ActivityKind, RegistrationStatus
+from activities.forms import (
+    ActivityCancelForm,
+    ActivityCasesForm,
+    ActivityStaffForm,
+    RegistrationForm,
+)
+from activities.models import Activity, ActivityKind, RegistrationStatus
 
 
 def calendar(request: HttpRequest) -> HttpResponse:
@@ -148,37 +154,166 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def staff_activity(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_coordinator(request.user)
-    entry = _staff_activity(pk)
-    error = ""
-    if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("attended") if v.isdigit()]
-        try:
-            count = services.attendance_mark(activity=entry, attended_ids=ids)
-        except ActivityError as exc:
-            error = " ".join(m for ms in exc.fields.values() for m in ms)
-        else:
-            messages.success(request, _("Attendance saved: %(n)d attended.") % {"n": count})
-            return redirect("staff-activity", pk=pk)
-    rows = selectors.participants(activity=entry)
+def _render_staff_activity(
+    request: HttpRequest,
+    entry: Activity,
+    *,
+    error: str = "",
+    cases_form: ActivityCasesForm | None = None,
+    cancel_form: ActivityCancelForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    rows = list(selectors.participants(activity=entry))
     municipalities = sorted(
         {(r.municipality.code, r.municipality.name) for r in rows if r.municipality},
         key=lambda pair: pair[1],
     )
+    linked = selectors.linked_cases(activity=entry)
+    if cases_form is None:
+        cases_form = ActivityCasesForm(
+            initial={"references": "\n".join(case.reference for case in linked)}
+        )
     return render(
         request,
         "activities/staff_detail.html",
         {
             "activity": entry,
             "rows": rows,
+            "waiting": sorted(
+                (r for r in rows if r.status == RegistrationStatus.WAITING), key=lambda r: r.pk
+            ),
             "municipalities": municipalities,
             "error": error,
+            "linked_cases": linked,
+            "cases_form": cases_form,
+            "cancel_form": cancel_form or ActivityCancelForm(),
+            "is_visit": entry.kind == ActivityKind.MUNICIPALITY_VISIT,
         },
-        status=400 if error else 200,
+        status=status,
     )
+
+
+def _messages_of(exc: ActivityError) -> str:
+    return " ".join(m for ms in exc.fields.values() for m in ms)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    """An activity for coordinators: facts, actions, registrations and waiting list,
+    attendance (POST), exports and, for a municipality visit, the linked cases."""
+    _require_coordinator(request.user)
+    entry = _staff_activity(pk)
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("attended") if v.isdigit()]
+        try:
+            count = services.attendance_mark(activity=entry, attended_ids=ids, actor=request.user)
+        except ActivityError as exc:
+            return _render_staff_activity(request, entry, error=_messages_of(exc), status=400)
+        messages.success(request, _("Attendance saved: %(n)d attended.") % {"n": count})
+        return redirect("staff-activity", pk=pk)
+    return _render_staff_activity(request, entry)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_activity_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Create (no pk) or change an activity. "Save and publish" puts it in the public
+    calendar; a change of a published activity's time, place or text sends each confirmed
+    participant a calendar update (services.activity_save)."""
+    _require_coordinator(request.user)
+    entry = _staff_activity(pk) if pk is not None else None
+    if entry is not None and entry.is_cancelled:
+        messages.error(request, _("A cancelled activity cannot be changed."))
+        return redirect("staff-activity", pk=entry.pk)
+    confirmed = getattr(entry, "n_confirmed", 0)
+    form = ActivityStaffForm(
+        request.POST or None, instance=entry or Activity(), confirmed=confirmed
+    )
+    publish = request.POST.get("action") == "publish"
+    if request.method == "POST" and form.is_valid():
+        activity = form.save(commit=False)
+        new = activity.pk is None
+        if new:
+            activity.created_by = request.user
+            activity.published = publish
+        try:
+            with transaction.atomic():
+                services.activity_save(
+                    activity=activity,
+                    changed=form.changed_data,
+                    actor=request.user,
+                    staff_page=True,
+                )
+                form.save_m2m()
+                if publish and not new:
+                    services.activity_publish(activity=activity, actor=request.user)
+        except ActivityError as exc:
+            if activity.pk and new:
+                activity.pk = None  # rolled back: the form shows again as a new activity
+            form.add_service_errors(exc.fields)
+        else:
+            if publish:
+                messages.success(request, _("The activity is published in the calendar."))
+            elif new:
+                messages.success(request, _("The activity is saved as a draft."))
+            else:
+                messages.success(request, _("The activity is saved."))
+            return redirect("staff-activity", pk=activity.pk)
+    return render(
+        request,
+        "activities/staff_form.html",
+        {"activity": entry, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def staff_activity_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_coordinator(request.user)
+    entry = _staff_activity(pk)
+    try:
+        services.activity_publish(activity=entry, actor=request.user)
+    except ActivityError as exc:
+        return _render_staff_activity(request, entry, error=_messages_of(exc), status=400)
+    messages.success(request, _("The activity is published in the calendar."))
+    return redirect("staff-activity", pk=pk)
+
+
+@login_required
+@require_POST
+def staff_activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_coordinator(request.user)
+    entry = _staff_activity(pk)
+    form = ActivityCancelForm(request.POST)
+    if not form.is_valid():
+        return _render_staff_activity(request, entry, cancel_form=form, status=400)
+    services.activity_cancel(activity=entry, actor=request.user)
+    messages.success(
+        request, _("The activity is cancelled. Everyone registered gets a cancellation.")
+    )
+    return redirect("staff-activity", pk=pk)
+
+
+@login_required
+@require_POST
+def staff_activity_cases(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_coordinator(request.user)
+    entry = _staff_activity(pk)
+    form = ActivityCasesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.activity_cases_set(
+                activity=entry, references=form.cleaned_data["references"], actor=request.user
+            )
+        except ActivityError as exc:
+            for message in exc.fields.get("references", []):
+                form.add_error("references", message)
+        else:
+            messages.success(request, _("The linked cases are saved."))
+            return redirect("staff-activity", pk=pk)
+    return _render_staff_activity(request, entry, cases_form=form, status=400)
 
 
 EXPORT_COLUMNS = (

@@ -24,6 +24,7 @@ class Action(models.TextChoices):
     REQUESTER_ERASED = "requester_erased", _("Erased a requester's data")
     AUDIT_EXPORTED = "audit_exported", _("Exported the audit log")
     AUDIT_PRUNED = "audit_pruned", _("Removed old audit entries")
+    ACTIVITY_CHANGED = "activity_changed", _("Changed an activity")
 
 
 class AuditEntry(models.Model):
