@@ -82,6 +82,12 @@ MEETING_SENTENCES: dict[str, Promise] = {
 
 
 @register.filter
+def meeting_when(event: CaseEvent) -> str:
+    """ "2027-06-03 09:00": the time of the meeting a meeting event is about."""
+    return (event.data.get("starts_at") or "")[:16].replace("T", " ")
+
+
+@register.filter
 def event_sentence(event: CaseEvent) -> str:
     """The timeline's line for `event`, in plain words: who did what."""
     actor = actor_display(event)
@@ -102,8 +108,7 @@ def event_sentence(event: CaseEvent) -> str:
             actor=actor, date=event.data.get("date", "")
         )
     if event.kind in MEETING_SENTENCES:
-        when = (event.data.get("starts_at") or "")[:16].replace("T", " ")
-        return str(MEETING_SENTENCES[event.kind]).format(actor=actor, when=when)
+        return str(MEETING_SENTENCES[event.kind]).format(actor=actor, when=meeting_when(event))
     template = TRANSITION_SENTENCES.get(event.transition)
     if template is None:
         return f"{state_label(event.from_state)} → {state_label(event.to_state)} · {actor}"

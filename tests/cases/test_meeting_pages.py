@@ -273,3 +273,13 @@ def test_participants_are_exported_and_erased_with_the_requester(case, contact_u
     assert not emails & {case.requester_email, "nils@tranemo.example"}
     assert meeting.agenda == "" and meeting.place == ""
     assert not set(meeting.participants.values_list("name", flat=True)) - {""}
+
+
+def test_the_tracking_timeline_names_the_meeting_events_without_staff_details(
+    client, case, contact_user_a
+):
+    _plan(case, contact_user_a, agenda="Intern dagordning")
+    page = client.get(f"/track/{case.token}/").content.decode()
+    timeline = page[page.index('id="timeline-h"') :]
+    assert "2027-06-03 09:00" in timeline
+    assert contact_user_a.email not in timeline

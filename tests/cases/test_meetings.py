@@ -204,3 +204,38 @@ def test_another_contact_and_the_registrar_cannot_plan(case, contact_user_b, reg
         with pytest.raises(ActionForbidden):
             plan(case, user)
     assert not CaseMeeting.objects.exists()
+
+
+def test_after_one_meetings_reminder_the_next_planned_meeting_gets_its_own(
+    case, contact_user_a, contact_a
+):
+    from cases.services.reminders import reminders_send_due
+
+    plan(case, contact_user_a, others="")  # Thursday 3 June
+    plan(
+        case,
+        contact_user_a,
+        others="",
+        starts_at="2027-06-10T13:00",  # the Thursday after
+        ends_at="2027-06-10T14:00",
+    )
+    case.refresh_from_db()
+    assert case.planned_date == dt.date(2027, 6, 3)
+
+    def dated(lines):  # the meeting reminders (the waiting rule's name the state instead)
+        return sorted(line for line in lines if " 2027-06-" in line)
+
+    first = dated(reminders_send_due(now=dt.datetime(2027, 6, 2, 8, 1, tzinfo=STOCKHOLM)))
+    assert first == sorted(
+        [
+            f"{case.reference} 2027-06-03 → {contact_a.email}",
+            f"{case.reference} 2027-06-03 → {case.requester_email}",
+        ]
+    )
+    case.refresh_from_db()
+    assert case.planned_date == dt.date(2027, 6, 10)
+    assert case.date_reminder_at == dt.datetime(2027, 6, 9, 8, 0, tzinfo=STOCKHOLM)
+    # Nothing more until then; then the second meeting's reminder, once.
+    assert dated(reminders_send_due(now=dt.datetime(2027, 6, 4, 9, 0, tzinfo=STOCKHOLM))) == []
+    second = dated(reminders_send_due(now=dt.datetime(2027, 6, 9, 8, 1, tzinfo=STOCKHOLM)))
+    assert len(second) == 2 and all("2027-06-10" in line for line in second)
