@@ -147,6 +147,13 @@ class ActivityStaffForm(forms.ModelForm):
     def __init__(self, *args, confirmed: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.confirmed = confirmed
+        # The picker shows minutes: compare what comes back with the minute shown, so that
+        # seconds in a stored time (from the API or a script) are no "change" that would send
+        # every participant an update.
+        for name in ("starts_at", "ends_at", "registration_deadline"):
+            value = self.initial.get(name)
+            if value is not None:
+                self.initial[name] = value.replace(second=0, microsecond=0)
         # Active entries, and whatever the activity already has (an edit loses nothing).
         kept_m = self.instance.municipalities.all() if self.instance.pk else []
         kept_a = self.instance.areas.all() if self.instance.pk else []

@@ -31,6 +31,9 @@ def rate_parse(rate: str) -> tuple[int, int] | None:
 
 
 def count_in_window(key: str, window: int) -> int:
+    count = getattr(cache, "count", None)  # Redis (config.cache): one round trip, not two
+    if count is not None:
+        return int(count(key, timeout=window + 60))
     cache.add(key, 0, timeout=window + 60)
     try:
         return cache.incr(key)

@@ -18,11 +18,13 @@ Environment (all optional):
   BENCH_OUT (bench/results)   where <date>-<cases>.json/.md go
 
 Steps:
-1. Drop and create BENCH_DB, `manage.py migrate`, `bench/seed.py`.
+1. Drop and create BENCH_DB, `manage.py migrate`, `bench/seed.py`, then the report figures
+   as production builds them (`manage.py reports_refresh --full`: the beat task's code).
 2. Start an SMTP sink (aiosmtpd) and gunicorn (2 sync workers, DEBUG=0, BENCH_ENDPOINTS=1).
 3. Log in as the bench coordinator (urllib) and fetch a CSRF cookie for the public form.
 4. Per scenario: wrk warm-up, then a fixed-duration run; requests/s and p50/p95/p99.
    A scenario whose URL or command does not exist yet is reported as "not available".
+   The reports (issue 14) are measured for the last full year and all municipalities.
 5. Web worker RSS; submissions' references (distinct, no duplicates).
 6. In-process (Django test client on the bench database): SQL queries per page, at two page
    sizes / timeline lengths, and EXPLAIN ANALYZE of each page's slowest query.
@@ -112,8 +114,12 @@ ENV = {
 }
 # Targets of issue 6 (at 1,000,000 cases): p95 in ms, queries per request.
 P95_TARGET = {
-    "inbox": 50, "search": 150, "case": 30, "track": 30, "api_list": 50, "api_detail": 30
+    "inbox": 50, "search": 150, "case": 30, "track": 30, "api_list": 50, "api_detail": 30,
+    # Issue 14: each report for one year and all municipalities.
+    "report": 300, "public": 300,
 }  # fmt: skip
+# The reports' year: the last full one (a year of cases in every municipality).
+REPORT_YEAR = datetime.now(UTC).year - 1
 
 
 def log(message: str) -> None:
@@ -203,11 +209,27 @@ def database_drop() -> None:
     _admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
 
 
+def report_figures_build(*, full: bool) -> dict:
+    """The report figures (issue 14), built as production builds them: the beat task's
+    function, through `manage.py reports_refresh` (--full: the nightly rebuild)."""
+    out = subprocess.run(
+        [str(BIN / "python"), "manage.py", "reports_refresh", *(["--full"] if full else [])],
+        cwd=ROOT,
+        env=ENV,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    log(f"report figures: {result}")
+    return result
+
+
 def database_prepare(cases: int) -> dict:
     if REUSE_DB and database_exists():
         log(f"reusing database {DB_NAME}")
         subprocess.run([str(BIN / "python"), "manage.py", "migrate", "-v0"], cwd=ROOT, env=ENV)
-        return {"reused": True}
+        return {"reused": True, "report_figures": report_figures_build(full=False)}
     database_drop()
     _admin_sql(f'CREATE DATABASE "{DB_NAME}"')
     subprocess.run(
@@ -226,6 +248,7 @@ def database_prepare(cases: int) -> dict:
     result = json.loads(out.strip().splitlines()[-1])
     result["wall_seconds"] = round(time.monotonic() - started, 1)
     log(f"seeded: {result}")
+    result["report_figures"] = report_figures_build(full=True)
     return result
 
 
@@ -269,8 +292,11 @@ class Browser:
 
 
 def wrk(paths: list[str], *, cookie: str = "", method: str = "GET", body: str = "",
-        expect: int | None = None, duration: float = DURATION) -> dict:  # fmt: skip
+        expect: int | None = None, duration: float = DURATION,
+        content_type: str = "") -> dict:  # fmt: skip
     env = {**os.environ, "BENCH_PATHS": "|".join(paths), "BENCH_METHOD": method}
+    if content_type:
+        env["BENCH_CONTENT_TYPE"] = content_type
     if cookie:
         env["BENCH_COOKIE"] = cookie
     if body:
@@ -707,10 +733,21 @@ REGISTRATION = {
     "join_waiting_list": "on",
     "consent": "on",
 }
+# The same through the API (JSON, no CSRF, no session), on an activity of its own.
+REGISTRATION_API = json.dumps(
+    {
+        "name": "Pia Bench",
+        "email": "pia.NNN@kommun.example",
+        "municipality": "1490",
+        "role": "Handläggare",
+        "join_waiting_list": True,
+        "consent": True,
+    }
+)
 
 
-def activity_prepare() -> int | None:
-    """One published activity for the registration scenario (None without the app)."""
+def activity_prepare(title: str = "Bench seminar") -> int | None:
+    """One published activity for a registration scenario (None without the app)."""
     from django.apps import apps
 
     if not apps.is_installed("activities"):
@@ -723,7 +760,7 @@ def activity_prepare() -> int | None:
 
     starts = timezone.now() + timedelta(days=30)
     return Activity.objects.create(
-        kind="seminar", title="Bench seminar", starts_at=starts, ends_at=starts + timedelta(hours=2),
+        kind="seminar", title=title, starts_at=starts, ends_at=starts + timedelta(hours=2),
         capacity=ACTIVITY_CAPACITY, registration_deadline=starts - timedelta(days=1),
         published=True,
     ).pk  # fmt: skip
@@ -798,7 +835,33 @@ def scenarios(browser: Browser, csrf: str, inputs: dict, api: dict) -> list[tupl
         {"method": "POST", "body": register.replace("NNN", "{n}"),
          "cookie": f"csrftoken={csrf}", "expect": 302},
     ))  # fmt: skip
+    api_activity = inputs.get("activity_api_id")
+    out.append((
+        "activity_register_api", "activity registration, API (JSON POST, row lock)",
+        [f"/api/v1/activities/{api_activity}/registrations/"] if api_activity else None,
+        {"method": "POST", "body": REGISTRATION_API.replace("NNN", "{n}"),
+         "content_type": "application/json", "expect": 201},
+    ))  # fmt: skip
+    year = f"period=year&year={REPORT_YEAR}"
+    out += [
+        ("report_funnel", "report API: funnel, one year, all municipalities",
+         [f"/api/v1/reports/funnel/?{year}"], {"cookie": session}),
+        ("report_lead_times", "report API: lead times, one year, all municipalities",
+         [f"/api/v1/reports/lead-times/?{year}"], {"cookie": session}),
+        ("report_municipalities", "report API: per municipality, one year",
+         [f"/api/v1/reports/municipalities/?{year}"], {"cookie": session}),
+        ("report_charts", "report charts (SVG: funnel, endings, lead times, trend, "
+         "municipalities, areas, load), one year",
+         [f"/staff/reports/{name}.svg?{year}" for name in REPORT_CHARTS], {"cookie": session}),
+        ("report_page", "reports page (all seven reports, HTML), one year",
+         [f"/staff/reports/?{year}"], {"cookie": session}),
+        ("public_figures", "public figures page (Samverkan i siffror), one year",
+         [f"/siffror/?year={REPORT_YEAR}"], {}),
+    ]  # fmt: skip
     return out
+
+
+REPORT_CHARTS = ("funnel", "endings", "lead-times", "trend", "municipalities", "areas", "load")
 
 
 def main() -> dict:
@@ -852,6 +915,7 @@ def main() -> dict:
 
         inputs.update(conversation_prepare())  # a 50-message conversation (issue 11)
         inputs["activity_id"] = activity_prepare()
+        inputs["activity_api_id"] = activity_prepare("Bench seminar (API)")
         api = api_paths(browser, inputs)
         results["inputs"] = inputs | {"api": api}
         last_id = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
@@ -881,11 +945,14 @@ def main() -> dict:
                 row["pct_of_ceiling"] = round(100 * row["rps"] / ceiling, 1)
         results["web"] = web
         results["submissions"] = submissions_check(last_id)
-        results["activity_registrations"] = activity_check(inputs["activity_id"])
-        if web.get("activity_register", {}).get("available"):
-            web["activity_register"]["confirmed_ok"] = results["activity_registrations"][
-                "confirmed_ok"
-            ]
+        # Exactly `capacity` confirmed (the rest waiting), counted after the run.
+        for name, key, activity_id in (
+            ("activity_register", "activity_registrations", inputs["activity_id"]),
+            ("activity_register_api", "activity_registrations_api", inputs["activity_api_id"]),
+        ):
+            results[key] = activity_check(activity_id)
+            if web.get(name, {}).get("available"):
+                web[name]["confirmed_ok"] = results[key]["confirmed_ok"]
         workers = _children(gunicorn.pid)
         results["web_worker_memory"] = [_memory_mb(pid) for pid in workers]
         _stop(gunicorn)
@@ -946,7 +1013,11 @@ def markdown(r: dict) -> str:
         "api_list": "p95 ≤ 50 ms",
         "api_deep": "p95 ≤ 50 ms",
         "activity_register": "0 errors, confirmed = capacity",
-    }
+        "activity_register_api": "0 errors, confirmed = capacity",
+        **{name: "p95 ≤ 300 ms" for name in (
+            "report_funnel", "report_lead_times", "report_municipalities", "report_charts",
+            "report_page", "public_figures")},
+    }  # fmt: skip
     lines = [
         f"Samverka bench, {r['cases']:,} cases, {r['date']}, `make bench BENCH_CASES={r['cases']}` "
         f"({r['machine']['cpus']} CPUs; gunicorn 2 sync workers; wrk 1 thread, "
@@ -976,12 +1047,14 @@ def markdown(r: dict) -> str:
     lines += ["", f"- Submissions under load: {s['created']:,} cases created, "
               f"{s['distinct_references']:,} distinct references "
               f"({s['created'] - s['distinct_references']} duplicates)."]  # fmt: skip
-    a = r.get("activity_registrations", {})
-    if a.get("available"):
-        lines.append(
-            f"- Activity registrations under load: {a['registrations']:,} registered, "
-            f"{a['confirmed']} confirmed for {a['capacity']} seats (equal: {a['confirmed_ok']})."
-        )
+    for key, how in (("activity_registrations", "form"), ("activity_registrations_api", "API")):
+        a = r.get(key, {})
+        if a.get("available"):
+            lines.append(
+                f"- Activity registrations under load ({how}): {a['registrations']:,} registered, "
+                f"{a['confirmed']} confirmed for {a['capacity']} seats "
+                f"(equal: {a['confirmed_ok']})."
+            )
     q = queries
     lines.append(
         f"- SQL/req and SQL/view ms of the case page are for an unassigned case (the heaviest: "
@@ -1016,6 +1089,13 @@ def markdown(r: dict) -> str:
             f"(peak {max(m['peak_rss_mb'] for m in memory)} MB) (target ≤ 150 MB)."
         )
     seed = r["seed"]
+    figures = seed.get("report_figures")
+    if figures:
+        lines.append(
+            f"- Report figures ({'full rebuild' if figures['full'] else 'incremental'}, the beat "
+            f"task's code): {figures['case_facts']:,} case facts, {figures['daily_rows']:,} daily "
+            f"rows, {figures['lead_time_rows']:,} lead-time rows in {figures['seconds']} s."
+        )
     if "seconds" in seed:
         lines.append(
             f"- Seed: {seed['cases']:,} cases, {seed['events']:,} events, "
@@ -1030,7 +1110,7 @@ def _met(name: str, row: dict, queries, web: dict) -> str:
         return ""
     if name == "submit":
         ok = row["rps"] >= 0.1 * web["ok"]["rps"] and row["errors"] == 0
-    elif name == "activity_register":
+    elif name in ("activity_register", "activity_register_api"):
         ok = row["errors"] == 0 and bool(row.get("confirmed_ok"))
     else:
         key = "search" if name == "inbox_search" else name.split("_")[0]

@@ -3,6 +3,7 @@
 --   BENCH_METHOD  GET (default) or POST
 --   BENCH_COOKIE  Cookie header (session and/or csrftoken)
 --   BENCH_BODY    form body for POST; "{n}" becomes a per-request unique number
+--   BENCH_CONTENT_TYPE  the body's type (default application/x-www-form-urlencoded)
 --   BENCH_EXPECT  when set, responses with another status count as "unexpected"
 -- done() prints one JSON line: requests/s and latency percentiles in microseconds.
 
@@ -13,6 +14,7 @@ end
 local method = os.getenv("BENCH_METHOD") or "GET"
 local cookie = os.getenv("BENCH_COOKIE")
 local body = os.getenv("BENCH_BODY")
+local content_type = os.getenv("BENCH_CONTENT_TYPE") or "application/x-www-form-urlencoded"
 local expect = tonumber(os.getenv("BENCH_EXPECT") or "")
 local counter = 0
 unexpected = 0
@@ -34,7 +36,7 @@ function request()
   local payload = nil
   if body then
     payload = string.gsub(body, "{n}", tostring(tid or 0) .. "x" .. tostring(counter))
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["Content-Type"] = content_type
   end
   return wrk.format(method, path, headers, payload)
 end

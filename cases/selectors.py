@@ -297,6 +297,45 @@ def outcome_label(value: str | None) -> str:
     return str(dict(OUTCOMES).get(value or "", value or ""))
 
 
+def _one_case_with_links(queryset: QuerySet[Case]) -> Case | None:
+    """The first case of `queryset` with its municipality, contact, areas and forms, in ONE
+    query: the ids of its areas and forms come as arrays with the case, and the entries from
+    the per-process catalogue (`directory.catalogue`), where prefetching them cost the case
+    page and the tracking page two more queries. `case.areas.all()` and `case.forms.all()`
+    then answer from memory, in the order a prefetch gives (Meta.ordering)."""
+    through_areas, through_forms = Case.areas.through, Case.forms.through
+    case = (
+        queryset.select_related("municipality", "contact")
+        .annotate(
+            linked_area_ids=ArraySubquery(
+                through_areas.objects.filter(case_id=OuterRef("pk")).values("area_id")
+            ),
+            linked_form_ids=ArraySubquery(
+                through_forms.objects.filter(case_id=OuterRef("pk")).values("collaborationform_id")
+            ),
+        )
+        .first()
+    )
+    if case is None:
+        return None
+    area_ids, form_ids = case.linked_area_ids, case.linked_form_ids
+    entries = directory.catalogue()
+    if not (set(area_ids) <= entries.areas.keys() and set(form_ids) <= entries.forms.keys()):
+        entries = directory.catalogue(missing=True)  # added in another process just now
+    prefetched = case.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, ids, by_id in (
+        ("areas", area_ids, entries.areas),
+        ("forms", form_ids, entries.forms),
+    ):
+        linked = sorted((by_id[i] for i in ids if i in by_id), key=lambda ranked: ranked[0])
+        # What Django's prefetch_related leaves on the instance (prefetch_one_level).
+        related = getattr(case, name).get_queryset()
+        related._result_cache = [entry for _rank, entry in linked]
+        related._prefetch_done = True
+        prefetched[name] = related
+    return case
+
+
 def _linked_activities() -> ArraySubquery:
     """The activities (municipality visits) linked to the case, as one array in the case's own
     query, so the case page's query count does not change. Read by the relation's name: the
@@ -317,15 +356,13 @@ def _linked_activities() -> ArraySubquery:
 
 
 def case_for_staff(*, reference: str) -> Case | None:
-    case = (
-        Case.objects.select_related("municipality", "contact")
-        .prefetch_related("areas", "forms")
-        .annotate(linked_activities=_linked_activities())
-        .filter(reference=reference)
-        .first()
+    case = _one_case_with_links(
+        Case.objects.filter(reference=reference).annotate(
+            linked_activities=_linked_activities(), meetings_data=_meetings_array()
+        )
     )
     if case is not None:
-        for entry in case.linked_activities:
+        for entry in case.linked_activities:  # type: ignore[attr-defined]
             entry["starts_at"] = dt.datetime.fromisoformat(entry["starts_at"])
     return case
 
@@ -333,11 +370,10 @@ def case_for_staff(*, reference: str) -> Case | None:
 def case_for_token(*, token: str) -> Case | None:
     if not token or len(token) > 100:
         return None
-    return (
-        Case.objects.select_related("municipality", "contact")
-        .prefetch_related("areas", "forms")
-        .filter(tracking_token_hash=tracking_token_hash(token))
-        .first()
+    return _one_case_with_links(
+        Case.objects.filter(tracking_token_hash=tracking_token_hash(token)).annotate(
+            meetings_data=_meetings_array()
+        )
     )
 
 
@@ -581,15 +617,58 @@ def case_receipt_queued(*, case_id: int) -> bool:
     return message_key_exists(key=f"receipt:{case_id}")
 
 
-def case_meetings(*, case: Case) -> list[CaseMeeting]:
-    """The case's meetings and workshops, each with `participant_names`: one query, however
-    many meetings and participants (the case page is benchmarked)."""
-    names = MeetingParticipant.objects.filter(meeting=OuterRef("pk")).order_by("id").values("name")
-    return list(
-        CaseMeeting.objects.filter(case=case)
-        .annotate(participant_names=ArraySubquery(names))
-        .order_by("starts_at", "id")
+def _meetings_array() -> ArraySubquery:
+    """The case's meetings, each with its participants' names, as one array in the case's own
+    query (the case page and the tracking page are benchmarked: the meetings cost no query)."""
+    names = ArraySubquery(
+        MeetingParticipant.objects.filter(meeting_id=OuterRef("pk")).order_by("id").values("name")
     )
+    return ArraySubquery(
+        CaseMeeting.objects.filter(case_id=OuterRef("pk"))
+        .order_by("starts_at", "id")
+        .values(
+            json=JSONObject(
+                id="id",
+                kind="kind",
+                status="status",
+                starts_at="starts_at",
+                ends_at="ends_at",
+                all_day="all_day",
+                place="place",
+                online_url="online_url",
+                agenda="agenda",
+                minutes="minutes",
+                outcome="outcome",
+                uid="uid",
+                sequence="sequence",
+                participant_names=names,
+            )
+        )
+    )
+
+
+def case_meetings(*, case: Case) -> list[CaseMeeting]:
+    """The case's meetings and workshops, oldest first, each with `participant_names`: from
+    the case's own query when it was loaded by case_for_staff or case_for_token, else one."""
+    rows = getattr(case, "meetings_data", None)
+    if rows is None:
+        rows = list(Case.objects.filter(pk=case.pk).values_list(_meetings_array(), flat=True))[0]
+    meetings = []
+    for row in rows:
+        row = dict(row)
+        names = row.pop("participant_names", None) or []
+        meeting = CaseMeeting(case_id=case.pk, **row)
+        meeting.starts_at = dt.datetime.fromisoformat(row["starts_at"])
+        meeting.ends_at = dt.datetime.fromisoformat(row["ends_at"])
+        meeting._state.adding = False
+        meeting.participant_names = names  # type: ignore[attr-defined]
+        meetings.append(meeting)
+    return meetings
+
+
+def case_planned_meetings(*, case: Case) -> list[CaseMeeting]:
+    """What the requester sees: the planned meetings (times, place, agenda)."""
+    return [m for m in case_meetings(case=case) if m.status == MeetingStatus.PLANNED]
 
 
 def case_meeting(*, case: Case, meeting_id: int) -> CaseMeeting | None:
@@ -599,15 +678,6 @@ def case_meeting(*, case: Case, meeting_id: int) -> CaseMeeting | None:
         .select_related("organizer")
         .prefetch_related("participants")
         .first()
-    )
-
-
-def case_planned_meetings(*, case: Case) -> list[CaseMeeting]:
-    """What the requester sees: the planned meetings (times, place, agenda; one query)."""
-    return list(
-        CaseMeeting.objects.filter(case=case, status=MeetingStatus.PLANNED).order_by(
-            "starts_at", "id"
-        )
     )
 
 

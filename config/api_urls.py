@@ -23,6 +23,7 @@ from cases import api as cases_api
 from cases import meetings_api
 from conversation import api as conversation_api
 from directory import api as directory_api
+from reports import api as reports_api
 from workflows import api as workflows_api
 
 router = SimpleRouter()
@@ -94,6 +95,13 @@ v1 = [
         "activities/<str:id>/registrations/",
         activities_api.ActivityRegistrationsView.as_view(),
         name="activity-registrations",
+    ),
+    path("reports/funnel/", reports_api.FunnelView.as_view(), name="report-funnel"),
+    path("reports/lead-times/", reports_api.LeadTimesView.as_view(), name="report-lead-times"),
+    path(
+        "reports/municipalities/",
+        reports_api.MunicipalitiesView.as_view(),
+        name="report-municipalities",
     ),
     *router.urls,
 ]

@@ -9,6 +9,9 @@
   longer than OVERDUE_AFTER (no worker delivering, or a long SMTP outage). Email needs a
   person then, not the web node: a 503 would make every load balancer take every node out,
   and the site with them. Alert on the warning (and the figures) instead.
+  With inbound mail on (INBOUND_IMAP_URL), a fetch that has not succeeded for
+  INBOUND_STALE_AFTER_SECONDS is a warning too (`inbound_fetch: "stale"`, with the last
+  success and the last error): replies are waiting in the mailbox, and nothing is lost.
 - 200, status "ok" otherwise.
 
 Anonymous callers (a load balancer) get the status alone, with the same HTTP code; the figures
@@ -34,6 +37,7 @@ from django.db import connection, connections
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
+from inbound.selectors import fetch_health
 from notifications.queue import broker_connection
 from notifications.selectors import last_beat_tick, outbox_health
 
@@ -85,6 +89,7 @@ def _database() -> dict[str, Any]:
         "outbox_overdue": outbox["overdue"],
         "outbox_overdue_oldest_age_seconds": _age(now, outbox["overdue_oldest"]),
         "beat_last_tick": last_beat_tick(),
+        **fetch_health(now=now),
     }
 
 
@@ -107,6 +112,14 @@ def _warnings(checks: dict[str, Any]) -> list[str]:
         )
     if checks.get("outbox_overdue"):
         warnings.append(f"{checks['outbox_overdue']} message(s) overdue: is a worker running?")
+    if checks.get("inbound_fetch") == "stale":
+        age = checks.get("inbound_fetch_last_success_age_seconds")
+        since = f"for {age} s" if age is not None else "yet"
+        error = checks.get("inbound_fetch_last_error")
+        warnings.append(
+            f"inbound mail: no successful fetch {since}"
+            + (f" (last error: {error})" if error else "")
+        )
     return warnings
 
 

@@ -72,6 +72,7 @@ NO_STORE_PREFIXES = (
     "/accounts/",
     "/admin/",
     "/api/v1/track/",
+    "/kommun/",
 )
 
 

@@ -77,11 +77,12 @@ INSTALLED_APPS = [
     "inbound",
     "activities",
     "reports",
+    "liaisons",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.csp.CachedCSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -228,6 +229,24 @@ if API_TOKEN_DAYS < 1:
 PASSWORD_RESET_TIMEOUT = _env("PASSWORD_RESET_MINUTES", env.int, 60) * 60
 PASSWORD_RESET_PER_ADDRESS = 3
 PASSWORD_RESET_PER_CLIENT = 10
+# Municipal liaisons sign in by a one-time link (liaisons app): it works this long, once; it is
+# asked at most this often per address and per client; a liaison's session ends after this long
+# without a request.
+LIAISON_LINK_MINUTES = _env("LIAISON_LINK_MINUTES", env.int, 15)
+LIAISON_LINK_RATE_PER_ADDRESS = _env("LIAISON_LINK_RATE_PER_ADDRESS", env.str, "3/hour")
+LIAISON_LINK_RATE_PER_CLIENT = _env("LIAISON_LINK_RATE_PER_CLIENT", env.str, "10/hour")
+LIAISON_SESSION_IDLE_MINUTES = _env("LIAISON_SESSION_IDLE_MINUTES", env.int, 120)
+if min(LIAISON_LINK_MINUTES, LIAISON_SESSION_IDLE_MINUTES) < 1:
+    raise ImproperlyConfigured(
+        "Environment variables LIAISON_LINK_MINUTES and LIAISON_SESSION_IDLE_MINUTES must be "
+        "at least 1."
+    )
+for _rate_name in ("LIAISON_LINK_RATE_PER_ADDRESS", "LIAISON_LINK_RATE_PER_CLIENT"):
+    _rate = globals()[_rate_name]
+    if _rate and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"Environment variable {_rate_name} has a bad value: {_rate!r} (expected e.g. 3/hour)"
+        )
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
@@ -373,6 +392,28 @@ INBOUND_FETCH_SECONDS = _env("INBOUND_FETCH_SECONDS", env.float, 60.0)
 # Messages handled per fetch (the rest wait for the next tick) and the IMAP socket timeout.
 INBOUND_BATCH_SIZE = _env("INBOUND_BATCH_SIZE", env.int, 500)
 INBOUND_IMAP_TIMEOUT = _env("INBOUND_IMAP_TIMEOUT", env.float, 30.0)
+# Sender verification (inbound.authentication): the authserv-id of the receiving mail server's
+# Authentication-Results headers (empty: not read), how many Received headers local delivery
+# adds above that server's, and whether DKIM signatures are also checked here (DNS lookups).
+INBOUND_AUTHSERV_ID = env.str("INBOUND_AUTHSERV_ID", default="").strip()
+if INBOUND_AUTHSERV_ID and not re.fullmatch(r"[A-Za-z0-9._-]+", INBOUND_AUTHSERV_ID):
+    raise ImproperlyConfigured(
+        "Environment variable INBOUND_AUTHSERV_ID has a bad value: a host name, e.g. mx.hb.se"
+    )
+INBOUND_AUTHSERV_HOPS = _env("INBOUND_AUTHSERV_HOPS", env.int, 0)
+if INBOUND_AUTHSERV_HOPS < 0:
+    raise ImproperlyConfigured("Environment variable INBOUND_AUTHSERV_HOPS must be 0 or more.")
+INBOUND_DKIM_VERIFY = _env("INBOUND_DKIM_VERIFY", env.bool, False)
+# /healthz calls the fetch "stale" when it has not succeeded for this long (it runs every
+# INBOUND_FETCH_SECONDS).
+INBOUND_STALE_AFTER_SECONDS = _env("INBOUND_STALE_AFTER_SECONDS", env.int, 900)
+# Automatic replies, bounces and discarded unmatched emails are deleted (row and stored email)
+# this many days after they came (discarded: after a coordinator discarded them).
+INBOUND_IGNORED_RETENTION_DAYS = _env("INBOUND_IGNORED_RETENTION_DAYS", env.int, 90)
+if INBOUND_IGNORED_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        "Environment variable INBOUND_IGNORED_RETENTION_DAYS must be at least 1."
+    )
 if INBOUND_IMAP_URL:
     CELERY_BEAT_SCHEDULE["inbound-fetch"] = {
         "task": "inbound.tasks.fetch_mail",

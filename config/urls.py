@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("", include("conversation.urls")),
     path("", include("activities.urls")),
+    path("", include("reports.urls")),
+    path("", include("liaisons.urls")),
     path("", include("cases.urls")),
 ]
 

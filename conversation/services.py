@@ -169,6 +169,7 @@ def requester_message_add(
     channel: str,
     sender_email: str = "",
     flagged: bool = False,
+    flag_reasons: Sequence[str] = (),
     email_message_id: str = "",
     notify_staff: bool = True,
 ) -> Message:
@@ -176,6 +177,8 @@ def requester_message_add(
 
     Idempotent on `email_message_id`: importing the same email again returns its message.
     `flagged`: sent from another address than the requester's (the caller checks the sender).
+    `flag_reasons`: other reasons to flag it, e.g. "unauthenticated" (the sender's domain did
+    not vouch for an emailed reply: SPF/DKIM/DMARC failed).
     `notify_staff=False` for what must not be answered or notified (auto-replies, bounces).
 
     1. An email already imported returns its message; an anonymised case refuses.
@@ -191,7 +194,10 @@ def requester_message_add(
             return existing
     if is_anonymised(case):
         raise CaseAnonymised()
+    extra_reasons = [r for r in flag_reasons if r]
     flag_reasons = ["sender"] if flagged else []
+    flag_reasons += extra_reasons
+    flagged = bool(flag_reasons)
     if case.state not in OPEN_STATES:
         if channel != Channel.EMAIL:
             raise CaseEnded()
@@ -243,7 +249,9 @@ def requester_message_add(
             case.last_activity_at, case.new_reply_at = now, now
             reminder_reset(case=case, now=now)
             if notify_staff:
-                notify.reply_received(case=case, message=message)
+                notify.reply_received(
+                    case=case, message=message, files=[item.filename for item in stored]
+                )
     except BaseException:
         _unstore(stored)
         raise

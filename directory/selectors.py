@@ -67,9 +67,51 @@ def active_directory() -> ActiveDirectory:
 
 
 def active_directory_clear() -> None:
-    """Forget this process's copy; the next caller reads the directory again."""
-    global _active
+    """Forget this process's copies (the active directory, the catalogue, the contact
+    choices); the next caller reads the directory again."""
+    global _active, _catalogue, _choices
     _active = None
+    _catalogue = None
+    _choices = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every area and form, active or retired, by id, in the database's list order (rank):
+    a case links to the entries it was submitted with, retired ones too."""
+
+    areas: dict[int, tuple[int, Area]]  # id -> (rank, entry)
+    forms: dict[int, tuple[int, CollaborationForm]]
+    loaded_at: float
+
+
+_catalogue: Catalogue | None = None
+
+
+def catalogue(*, missing: bool = False) -> Catalogue:
+    """All areas and forms, cached per process like `active_directory` (two queries when
+    not cached). `missing=True`: an id was not found in the cached copy (an entry added in
+    another process moments ago), so read it again."""
+    global _catalogue
+    cached = _catalogue
+    if (
+        cached is not None
+        and not missing
+        and time.monotonic() - cached.loaded_at < DIRECTORY_CACHE_SECONDS
+    ):
+        return cached
+    # The order of the case's own links (Meta.ordering: name_sv, compared by the database's
+    # collation, which Python's sort would not reproduce for å, ä and ö).
+    cached = Catalogue(
+        areas={a.pk: (rank, a) for rank, a in enumerate(Area.objects.order_by("name_sv", "id"))},
+        forms={
+            f.pk: (rank, f)
+            for rank, f in enumerate(CollaborationForm.objects.order_by("name_sv", "id"))
+        },
+        loaded_at=time.monotonic(),
+    )
+    _catalogue = cached
+    return cached
 
 
 def _directory_changed(**kwargs) -> None:
@@ -109,8 +151,42 @@ def contact_resolve(text: str) -> str:
     return matches[0] if len(matches) == 1 else text
 
 
+# contact_choices, per process: (loaded at, the list). The case page of a received or
+# reassignable case and the inbox's picker ask for it on every view; it changes when a contact
+# person is saved (cleared at once in this process, within DIRECTORY_CACHE_SECONDS in others,
+# like the active directory: a picker missing a brand-new person for a minute still takes
+# their typed email).
+_choices: tuple[float, list[tuple[str, str]] | None] | None = None
+
+
+def _contacts_changed(**kwargs) -> None:
+    global _choices
+    _choices = None
+    transaction.on_commit(_contact_choices_clear)
+
+
+def _contact_choices_clear() -> None:
+    global _choices
+    _choices = None
+
+
+post_save.connect(_contacts_changed, sender=ContactPerson, dispatch_uid="contact-choices-save")
+post_delete.connect(_contacts_changed, sender=ContactPerson, dispatch_uid="contact-choices-del")
+
+
 def contact_choices() -> list[tuple[str, str]] | None:
-    """(email, label) of every active contact, or None when there are too many for a list."""
+    """(email, label) of every active contact, or None when there are too many for a list.
+    Cached per process (see `_choices`)."""
+    global _choices
+    cached = _choices
+    if cached is not None and time.monotonic() - cached[0] < DIRECTORY_CACHE_SECONDS:
+        return cached[1]
+    choices = _contact_choices_read()
+    _choices = (time.monotonic(), choices)
+    return choices
+
+
+def _contact_choices_read() -> list[tuple[str, str]] | None:
     rows = list(
         ContactPerson.objects.filter(active=True)
         .order_by("name")

@@ -9,8 +9,17 @@ from inbound.models import InboundMail
 class InboundMailAdmin(admin.ModelAdmin):
     """Every fetched email and what became of it; a record, so read-only."""
 
-    list_display = ("fetched_at", "sender", "subject", "outcome", "reason", "case", "flagged")
-    list_filter = ("outcome", "reason", "flagged")
+    list_display = (
+        "fetched_at",
+        "sender",
+        "subject",
+        "outcome",
+        "reason",
+        "case",
+        "flagged",
+        "authentication",
+    )
+    list_filter = ("outcome", "reason", "flagged", "authentication")
     list_select_related = ("case",)
     search_fields = ("sender", "subject", "message_id")
     readonly_fields = [f.name for f in InboundMail._meta.fields]

@@ -19,4 +19,5 @@ class InboundConfig(AppConfig):
             exporter=erasure.email_export,
             attachments=erasure.email_attachments,
             email_eraser=erasure.email_erase,
+            purger=erasure.ignored_purge,
         )

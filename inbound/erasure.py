@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -70,3 +72,30 @@ def email_attachments(email: str) -> Iterator[tuple[str, bytes]]:
     for mail in _from(email).exclude(raw=""):
         with default_storage.open(mail.raw.name or "", "rb") as f:
             yield f"email-{mail.pk}.eml", f.read()
+
+
+# Kept only as a record of what came in, never imported: deleted after the period.
+IGNORED = [Outcome.AUTO_REPLY, Outcome.BOUNCE, Outcome.DUPLICATE]
+
+
+def ignored_purge(now: datetime) -> int:
+    """Delete (row and stored email) the automatic replies, bounces and duplicates fetched, and
+    the unmatched emails a coordinator discarded, more than INBOUND_IGNORED_RETENTION_DAYS
+    before `now`. Retention (privacy) runs it hourly; a second run finds nothing.
+
+    A deleted row no longer guards its mailbox UID, which is harmless: a message leaves the
+    mailbox right after its row is committed, and IMAP never gives a UID out twice."""
+    cutoff = now - timedelta(days=settings.INBOUND_IGNORED_RETENTION_DAYS)
+    rows = InboundMail.objects.filter(
+        Q(outcome__in=IGNORED, fetched_at__lt=cutoff)
+        | Q(outcome=Outcome.DISCARDED, handled_at__lt=cutoff)
+    )
+    names = [name for name in rows.values_list("raw", flat=True) if name]
+    deleted, _ = rows.delete()
+
+    def delete_files() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return deleted

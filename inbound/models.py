@@ -52,6 +52,15 @@ class Reason(models.TextChoices):
     UNREADABLE = "unreadable", _("The email could not be read")
 
 
+class Verdict(models.TextChoices):
+    """Whether the sender's domain vouched for the message (SPF/DKIM/DMARC; inbound.authentication)."""
+
+    UNCHECKED = "", _("Not checked")
+    PASS = "pass", _("Sender verified (SPF/DKIM/DMARC)")
+    FAIL = "fail", _("Sender not verified: SPF/DKIM/DMARC failed")
+    NONE = "none", _("No SPF/DKIM/DMARC result")
+
+
 class InboundMail(models.Model):
     """One message fetched from the mailbox, whatever became of it: the record that makes a
     fetch safe to interrupt and repeat (one row per mailbox, UIDVALIDITY and UID; a Message-ID
@@ -83,8 +92,14 @@ class InboundMail(models.Model):
     )
     # The conversation message the reply became (conversation.Message's id).
     message_pk = models.BigIntegerField(null=True, blank=True)
-    # From an address other than the requester's.
+    # From an address other than the requester's, or the sender's domain did not vouch for it.
     flagged = models.BooleanField(default=False)
+    # SPF/DKIM/DMARC: the verdict and what it rests on (the receiving server's results, our own
+    # DKIM check), for staff to read.
+    authentication = models.CharField(
+        _("sender verification"), max_length=4, choices=Verdict.choices, blank=True, default=""
+    )
+    authentication_details = models.CharField(max_length=1000, blank=True, default="")
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -113,3 +128,18 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject} ({self.outcome})"
+
+
+class FetchStatus(models.Model):
+    """How the last fetches of one mailbox went, for /healthz: one row per mailbox, updated at
+    the end of every fetch (mail_fetch)."""
+
+    mailbox = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.mailbox

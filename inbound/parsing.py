@@ -19,6 +19,7 @@ from mailparser_reply import EmailReplyParser
 from mailparser_reply.parser import EmailMessage as ReplyText
 
 from inbound.addresses import threads_in, tokens_in
+from inbound.authentication import Authentication, authenticate
 
 REPLY = "reply"
 AUTO_REPLY = "auto_reply"
@@ -52,6 +53,8 @@ class ParsedMail:
     files: list[MailFile] = field(default_factory=list)
     # Parts that could not be read as files (e.g. an attached email without content).
     unreadable: list[str] = field(default_factory=list)
+    # SPF/DKIM/DMARC (inbound.authentication); replies only.
+    authentication: Authentication = field(default_factory=Authentication)
 
 
 class _Headers:
@@ -230,4 +233,5 @@ def mail_parse(raw: bytes) -> ParsedMail:
     if parsed.kind == REPLY:
         parsed.body = _body(message)
         parsed.files, parsed.unreadable = _files(message)
+        parsed.authentication = authenticate(message, raw, sender)
     return parsed

@@ -27,8 +27,10 @@ def reply_add(
     sender_email: str,
     flagged: bool,
     email_message_id: str,
+    unauthenticated: bool = False,
 ) -> Added:
-    """Record an email reply on the case; idempotent on `email_message_id`."""
+    """Record an email reply on the case; idempotent on `email_message_id`. `flagged`: from
+    another address than the requester's; `unauthenticated`: SPF/DKIM/DMARC failed."""
     from conversation.models import Channel
     from conversation.services import requester_message_add
 
@@ -39,6 +41,7 @@ def reply_add(
         channel=Channel.EMAIL,
         sender_email=sender_email,
         flagged=flagged,
+        flag_reasons=["unauthenticated"] if unauthenticated else [],
         email_message_id=email_message_id,
     )
     return Added(message_pk=message.pk, refused=list(message.refused_files or []))

@@ -31,10 +31,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from cases.errors import CaseError, CaseValidationError
 from cases.models import Case
-from inbound import port
+from inbound import port, selectors
 from inbound.addresses import address_refusal, case_anonymised
 from inbound.mailbox import Mailbox, MailboxConfig, MailboxError
-from inbound.models import InboundMail, Outcome, Reason, ReplyAddress
+from inbound.models import FetchStatus, InboundMail, Outcome, Reason, ReplyAddress, Verdict
 from inbound.parsing import AUTO_REPLY, BOUNCE, REPLY, MailFile, ParsedMail, mail_parse
 
 logger = logging.getLogger(__name__)
@@ -66,37 +66,75 @@ class _Decision:
     case: Case | None = None
 
 
-def _match(parsed: ParsedMail) -> _Decision:
-    """Which case a reply belongs to: its reply address's token, else its thread id."""
-    address = None
-    if parsed.tokens:
-        address = (
-            ReplyAddress.objects.select_related("case").filter(token__in=parsed.tokens).first()
-        )
-    if address is None and parsed.threads:
-        address = (
-            ReplyAddress.objects.select_related("case").filter(thread__in=parsed.threads).first()
-        )
-    if address is None:
-        if parsed.tokens:
-            return _Decision(Outcome.UNMATCHED, Reason.UNKNOWN, f"token {parsed.tokens[0]}")
-        return _Decision(Outcome.UNMATCHED, Reason.NO_ADDRESS)
-    refusal = address_refusal(address)
-    if refusal:
-        return _Decision(Outcome.UNMATCHED, refusal, case=None)
-    return _Decision(Outcome.PENDING, case=address.case)
+def _addresses(field_name: str, values: set[str]) -> dict[str, ReplyAddress]:
+    """The reply addresses whose token (or thread) is one of `values`, in one query."""
+    if not values:
+        return {}
+    # The case with what the import and the staff email read of it (contact, municipality).
+    rows = ReplyAddress.objects.select_related(
+        "case", "case__contact", "case__municipality"
+    ).filter(**{f"{field_name}__in": values})
+    return {getattr(address, field_name): address for address in rows}
 
 
-def _decide(parsed: ParsedMail) -> _Decision:
-    if parsed.kind == BOUNCE:
-        return _Decision(Outcome.BOUNCE)
-    if parsed.kind == AUTO_REPLY:
-        return _Decision(Outcome.AUTO_REPLY)
-    earlier = InboundMail.objects.filter(message_id=parsed.message_id).first()
-    if earlier is not None:
-        note = f"same Message-ID as incoming email {earlier.pk}"
-        return _Decision(Outcome.DUPLICATE, note=note, case=earlier.case)
-    return _match(parsed)
+def _first(found: dict[str, ReplyAddress], keys: list[str]) -> ReplyAddress | None:
+    # As `.filter(token__in=keys).first()` would: the oldest address among the matches.
+    matches = [found[k] for k in keys if k in found]
+    return min(matches, key=lambda a: a.pk) if matches else None
+
+
+def _decide_all(parsed: list[ParsedMail]) -> list[_Decision]:
+    """What becomes of each message of a chunk, in three queries for the chunk:
+
+    bounces and automatic replies are recorded only; a Message-ID recorded before (or earlier
+    in the chunk) is a duplicate; a reply finds its case by its reply address's token, else
+    by its thread id; no case, or a case that takes no more replies: unmatched.
+    """
+    replies = [p for p in parsed if p.kind == REPLY]
+    ids = {p.message_id for p in replies}
+    earlier: dict[str, InboundMail] = {}
+    if ids:
+        for mail in (
+            InboundMail.objects.filter(message_id__in=ids).select_related("case").order_by("pk")
+        ):
+            earlier.setdefault(mail.message_id, mail)
+    tokens = _addresses("token", {t for p in replies for t in p.tokens})
+    threads = _addresses("thread", {t for p in replies for t in p.threads})
+    decisions: list[_Decision] = []
+    seen: dict[str, int] = {}
+    for n, p in enumerate(parsed):
+        if p.kind == BOUNCE:
+            decisions.append(_Decision(Outcome.BOUNCE))
+            continue
+        if p.kind == AUTO_REPLY:
+            decisions.append(_Decision(Outcome.AUTO_REPLY))
+            continue
+        if p.message_id in earlier:
+            first = earlier[p.message_id]
+            note = f"same Message-ID as incoming email {first.pk}"
+            decisions.append(_Decision(Outcome.DUPLICATE, note=note, case=first.case))
+            continue
+        if p.message_id in seen:  # twice in one chunk: the first is the one taken in
+            first_case = decisions[seen[p.message_id]].case
+            note = "same Message-ID as an email fetched just before"
+            decisions.append(_Decision(Outcome.DUPLICATE, note=note, case=first_case))
+            continue
+        seen[p.message_id] = n
+        address = _first(tokens, p.tokens) or _first(threads, p.threads)
+        if address is None:
+            if p.tokens:
+                decisions.append(
+                    _Decision(Outcome.UNMATCHED, Reason.UNKNOWN, f"token {p.tokens[0]}")
+                )
+            else:
+                decisions.append(_Decision(Outcome.UNMATCHED, Reason.NO_ADDRESS))
+            continue
+        refusal = address_refusal(address)
+        if refusal:
+            decisions.append(_Decision(Outcome.UNMATCHED, refusal))
+        else:
+            decisions.append(_Decision(Outcome.PENDING, case=address.case))
+    return decisions
 
 
 def _import(mail: InboundMail, case: Case, files: Sequence[MailFile]) -> None:
@@ -104,17 +142,21 @@ def _import(mail: InboundMail, case: Case, files: Sequence[MailFile]) -> None:
 
     A refused attachment (too large, a type not allowed) does not stop the text: the message
     records the file and the reason for staff to see, and the sender is not answered (an
-    answer to an automatic sender could loop)."""
-    flagged = mail.sender.lower() != case.requester_email.strip().lower()
+    answer to an automatic sender could loop). A reply that failed sender verification
+    (SPF/DKIM/DMARC) is taken in and flagged, like one from another address."""
+    other_sender = mail.sender.lower() != case.requester_email.strip().lower()
+    unauthenticated = mail.authentication == Verdict.FAIL
     added = port.reply_add(
         case=case,
         body=mail.body,
         files=[SimpleUploadedFile(f.name, f.data, f.content_type) for f in files],
         sender_email=mail.sender,
-        flagged=flagged,
+        flagged=other_sender,
+        unauthenticated=unauthenticated,
         email_message_id=mail.message_id,
     )
-    mail.message_pk, mail.case, mail.flagged = added.message_pk, case, flagged
+    mail.message_pk, mail.case = added.message_pk, case
+    mail.flagged = other_sender or unauthenticated
     refused = [f"refused file {r.get('name', '')}: {r.get('reason', '')}" for r in added.refused]
     if refused:
         mail.note = "\n".join(filter(None, [mail.note, *refused]))[:5000]
@@ -131,24 +173,11 @@ def _raw_files(mail: InboundMail) -> list[MailFile]:
         return mail_parse(f.read()).files
 
 
-def mail_take(*, raw: bytes, mailbox: str, uidvalidity: int, uid: int) -> str:
-    """Decide and record one fetched message, and import it if it is a reply to a case.
-
-    1. Parse; store the raw message (outside any transaction: a file left by a failed insert
-       is only an orphan).
-    2. Insert the row with the decision. The unique (mailbox, UIDVALIDITY, UID) makes a second
-       fetch of the same message (two workers at once) stop here.
-    3. A reply to a case: import it (own transaction, idempotent on the Message-ID), then mark
-       the row imported. The case refusing the reply (a domain error) sends it to the
-       unmatched queue with the reason; a database error leaves the row pending for the next
-       fetch to finish.
-    Returns the outcome ("skipped" when another fetch took the message).
-    """
+def _parse(raw: bytes, uid: int) -> tuple[ParsedMail, _Decision | None]:
+    """The parsed message; a message that cannot be read gets its decision here (unmatched,
+    with the error) and a Message-ID made from its content."""
     try:
-        parsed = mail_parse(raw)
-        decision = _decide(parsed)
-    except DatabaseError:
-        raise
+        return mail_parse(raw), None
     except Exception as exc:  # noqa: BLE001 - a message we cannot read must not block the rest
         logger.warning("Inbound mail UID %s could not be read", uid, exc_info=True)
         parsed = ParsedMail(
@@ -162,12 +191,14 @@ def mail_take(*, raw: bytes, mailbox: str, uidvalidity: int, uid: int) -> str:
             threads=[],
         )
         note = f"could not be read: {type(exc).__name__}: {exc}"[:2000]
-        decision = _Decision(Outcome.UNMATCHED, Reason.UNREADABLE, note)
-    raw_name = _raw_save(raw)
-    mail = InboundMail(
-        mailbox=mailbox,
-        uidvalidity=uidvalidity,
-        uid=uid,
+        return parsed, _Decision(Outcome.UNMATCHED, Reason.UNREADABLE, note)
+
+
+def _row(
+    parsed: ParsedMail, decision: _Decision, raw: bytes, raw_name: str, **where: object
+) -> InboundMail:
+    return InboundMail(
+        **where,
         message_id=parsed.message_id,
         sender=parsed.sender[:320],
         recipient=parsed.recipient,
@@ -182,20 +213,101 @@ def mail_take(*, raw: bytes, mailbox: str, uidvalidity: int, uid: int) -> str:
         raw=raw_name,
         size=len(raw),
         case=decision.case,
+        authentication=parsed.authentication.verdict,
+        authentication_details=parsed.authentication.details[:1000],
+        # Failed sender verification: flagged wherever it ends up (case or unmatched queue).
+        flagged=parsed.authentication.verdict == Verdict.FAIL,
     )
+
+
+def _rows_insert(rows: list[InboundMail]) -> list[InboundMail]:
+    """Insert the rows, committed (the record comes before any import); returns those
+    inserted. One statement for the chunk; should another fetch have taken some of the UIDs
+    meanwhile (the unique mailbox + UIDVALIDITY + UID), one by one, leaving those out."""
+    in_atomic = transaction.get_connection().in_atomic_block
     try:
-        if transaction.get_connection().in_atomic_block:
-            with transaction.atomic():  # a savepoint: a duplicate key loses cleanly
-                mail.save(force_insert=True)
-        else:
-            mail.save(force_insert=True)  # autocommit: one round trip
+        with transaction.atomic(savepoint=in_atomic):
+            InboundMail.objects.bulk_create(rows)
+        return rows
     except IntegrityError:
-        default_storage.delete(raw_name)
-        return "skipped"
-    if decision.outcome == Outcome.PENDING:
-        assert decision.case is not None
-        return _import_pending(mail, decision.case, parsed.files)
-    return mail.outcome
+        for row in rows:
+            row.pk = None
+    inserted = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+            inserted.append(row)
+        except IntegrityError:
+            row.pk = None
+            default_storage.delete(row.raw.name or "")
+    return inserted
+
+
+IMPORT_FIELDS = ["outcome", "reason", "note", "case", "message_pk", "flagged"]
+
+
+def _imports_run(work: Sequence[tuple[InboundMail, Case, Sequence[MailFile]]]) -> None:
+    """Import the replies of a chunk in one transaction, and record each outcome in it.
+
+    Each import is all-or-nothing in its own savepoint (conversation's service). One that the
+    case refuses (a domain error) goes to the unmatched queue with the reason. A database
+    error rolls back the chunk's imports: their rows stay pending and the next fetch finishes
+    them (as one killed here would be finished), importing nothing twice.
+    """
+    if not work:
+        return
+    with transaction.atomic():
+        for mail, case, files in work:
+            try:
+                _import(mail, case, files)
+                mail.outcome = Outcome.IMPORTED
+            except DatabaseError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - never lost: the queue shows it
+                logger.warning("Inbound mail %s was not imported: %s", mail.pk, exc, exc_info=True)
+                mail.outcome, mail.reason, mail.case = Outcome.UNMATCHED, Reason.REFUSED, None
+                mail.note = "\n".join(filter(None, [mail.note, f"{type(exc).__name__}: {exc}"]))[
+                    :5000
+                ]
+        InboundMail.objects.bulk_update([mail for mail, _, _ in work], IMPORT_FIELDS)
+
+
+def mails_take(*, raws: list[tuple[int, bytes]], mailbox: str, uidvalidity: int) -> dict[int, str]:
+    """Decide, record and import a chunk of fetched messages ((UID, raw) pairs).
+
+    1. Parse each; decide all of them in three queries (_decide_all); store the raw emails
+       (outside any transaction: a file left by a failed insert is only an orphan).
+    2. Insert the rows with their decisions in one statement, committed. The unique (mailbox,
+       UIDVALIDITY, UID) makes a message another fetch took meanwhile "skipped".
+    3. Import the replies to cases in one transaction (_imports_run), idempotent on the
+       Message-ID; a kill or a database error before its commit leaves their rows pending
+       for the next fetch to finish.
+    Returns each UID's outcome.
+    """
+    parsed_all = [_parse(raw, uid) for uid, raw in raws]
+    decided = iter(_decide_all([p for p, d in parsed_all if d is None]))
+    decisions = [d if d is not None else next(decided) for _, d in parsed_all]
+    rows = [
+        _row(
+            parsed, decision, raw, _raw_save(raw), mailbox=mailbox, uidvalidity=uidvalidity, uid=uid
+        )
+        for (uid, raw), (parsed, _), decision in zip(raws, parsed_all, decisions, strict=True)
+    ]
+    inserted = {row.uid for row in _rows_insert(rows)}
+    work = [
+        (row, decision.case, parsed.files)
+        for row, (parsed, _), decision in zip(rows, parsed_all, decisions, strict=True)
+        if row.uid in inserted and decision.outcome == Outcome.PENDING and decision.case
+    ]
+    _imports_run(work)
+    return {row.uid: row.outcome if row.uid in inserted else "skipped" for row in rows}
+
+
+def mail_take(*, raw: bytes, mailbox: str, uidvalidity: int, uid: int) -> str:
+    """Decide, record and import one fetched message (mails_take for one); its outcome, or
+    "skipped" when another fetch took it."""
+    return mails_take(raws=[(uid, raw)], mailbox=mailbox, uidvalidity=uidvalidity)[uid]
 
 
 def _import_pending(mail: InboundMail, case: Case, files: Sequence[MailFile]) -> str:
@@ -208,7 +320,7 @@ def _import_pending(mail: InboundMail, case: Case, files: Sequence[MailFile]) ->
         logger.warning("Inbound mail %s was not imported: %s", mail.pk, exc, exc_info=True)
         mail.outcome, mail.reason, mail.case = Outcome.UNMATCHED, Reason.REFUSED, None
         mail.note = "\n".join(filter(None, [mail.note, f"{type(exc).__name__}: {exc}"]))[:5000]
-    mail.save(update_fields=["outcome", "reason", "note", "case", "message_pk", "flagged"])
+    mail.save(update_fields=IMPORT_FIELDS)
     return mail.outcome
 
 
@@ -256,8 +368,10 @@ def mail_fetch(*, url: str = "", limit: int | None = None) -> FetchReport:
     if not url:
         report.error = "INBOUND_IMAP_URL is not set: inbound mail is off"
         return report
+    label = selectors.INVALID_URL_LABEL
     try:
         config = MailboxConfig.from_url(url)
+        label = config.label
         with Mailbox(config) as box:
             uids = box.uids()[: limit or settings.INBOUND_BATCH_SIZE]
             for chunk in _chunks(uids, box.sizes(uids)):
@@ -268,22 +382,22 @@ def mail_fetch(*, url: str = "", limit: int | None = None) -> FetchReport:
                     ).select_related("case")
                 }
                 fetched = box.fetch([uid for uid in chunk if uid not in known])
+                outcomes = {uid: _resume(mail) for uid, mail in known.items()}
+                outcomes.update(
+                    mails_take(
+                        raws=[(uid, fetched[uid]) for uid in chunk if uid in fetched],
+                        mailbox=config.label,
+                        uidvalidity=box.uidvalidity,
+                    )
+                    if fetched
+                    else {}
+                )
                 done = []
-                for uid in chunk:
-                    if uid in known:
-                        outcome = _resume(known[uid])
-                    elif uid in fetched:
-                        outcome = mail_take(
-                            raw=fetched.pop(uid),
-                            mailbox=config.label,
-                            uidvalidity=box.uidvalidity,
-                            uid=uid,
-                        )
-                    else:
-                        continue  # gone meanwhile
-                    if outcome != "skipped":
-                        done.append(uid)
-                    report.counts[outcome] += 1
+                for uid in chunk:  # gone meanwhile: not in outcomes
+                    if uid in outcomes:
+                        if outcomes[uid] != "skipped":
+                            done.append(uid)
+                        report.counts[outcomes[uid]] += 1
                 box.move(done)
     except MailboxError as exc:
         report.error = str(exc)
@@ -293,7 +407,19 @@ def mail_fetch(*, url: str = "", limit: int | None = None) -> FetchReport:
             exc,
             report.line(),
         )
+    _status_record(label, report.error)
     return report
+
+
+def _status_record(mailbox: str, error: str) -> None:
+    """For /healthz: when the mailbox was last read without an error, and the last error."""
+    now = timezone.now()
+    fields: dict[str, object] = {"last_attempt_at": now}
+    if error:
+        fields.update(last_error=error[:500], last_error_at=now)
+    else:
+        fields["last_success_at"] = now
+    FetchStatus.objects.update_or_create(mailbox=mailbox, defaults=fields)
 
 
 # --- The unmatched queue ------------------------------------------------------------------

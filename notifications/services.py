@@ -95,6 +95,39 @@ class MessageSpec:
         return message
 
 
+def _enqueue_after_commit(ids: list[int]) -> None:
+    """Publish the delivery of `ids` once the transaction commits, in ONE publish with the
+    other messages queued at the same point of the same transaction.
+
+    The intake queues the receipt and the coordinators' notices: one publish (a Celery
+    message built and pushed to Redis) instead of two. A batch belongs to one savepoint
+    stack: a message queued inside a savepoint that is later rolled back is never in the
+    batch of its outer block (it gets its own callback, discarded with the savepoint).
+    """
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        deliveries_enqueue(message_ids=list(ids))  # autocommit: committed already
+        return
+    savepoints = tuple(connection.savepoint_ids)
+    batches = connection.__dict__.setdefault("_outbox_batches", {})
+    if not connection.run_on_commit:
+        batches.clear()  # a new transaction: no batch of an earlier one is waiting
+    batch = batches.get(savepoints)
+    # Still waiting for the commit (not run, not discarded with a rolled-back savepoint)?
+    if batch is not None and any(entry[1] is batch[1] for entry in connection.run_on_commit):
+        batch[0].extend(ids)
+        return
+    pending = list(ids)
+
+    def publish() -> None:
+        deliveries_enqueue(message_ids=pending)
+
+    batches[savepoints] = (pending, publish)
+    transaction.on_commit(publish)
+
+
 def message_queue(**spec: Any) -> OutboxMessage:
     """Store one message and enqueue its delivery after commit.
 
@@ -107,7 +140,7 @@ def message_queue(**spec: Any) -> OutboxMessage:
             message.save()
     except IntegrityError:
         return OutboxMessage.objects.get(key=message_spec.key)
-    transaction.on_commit(lambda: deliveries_enqueue(message_ids=[message.pk]))
+    _enqueue_after_commit([message.pk])
     return message
 
 
@@ -120,7 +153,7 @@ def message_queue_new(**spec: Any) -> OutboxMessage:
     """
     message = MessageSpec(**spec).render()
     message.save(force_insert=True)
-    transaction.on_commit(lambda: deliveries_enqueue(message_ids=[message.pk]))
+    _enqueue_after_commit([message.pk])
     return message
 
 
@@ -139,7 +172,7 @@ def messages_queue_bulk(specs: list[MessageSpec]) -> int:
             key__in=[s.key for s in specs], status=OutboxStatus.PENDING
         ).values_list("pk", flat=True)
     )
-    transaction.on_commit(lambda: deliveries_enqueue(message_ids=ids))
+    _enqueue_after_commit(ids)
     return len(ids)
 
 
@@ -177,8 +210,7 @@ def messages_queue_fanout(*, spec: MessageSpec, recipients: QuerySet, key_prefix
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *inner_params])
         ids = [row[0] for row in cursor.fetchall()]
-    if ids:
-        transaction.on_commit(lambda: deliveries_enqueue(message_ids=ids))
+    _enqueue_after_commit(ids)
     return len(ids)
 
 

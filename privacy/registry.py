@@ -14,7 +14,9 @@ its AppConfig.ready():
         attachments=attachments_for,      # fn(email: str) -> iterable of (filename, bytes)
         email_eraser=unmatched_erase,     # fn(email: str) -> int  (data not tied to a case)
         expirer=registrations_expire,     # fn(before: datetime) -> int (data not tied to a case,
-    )                                     #   older than the retention time)
+                                          #   older than the retention time)
+        purger=ignored_mail_purge,        # fn(now: datetime) -> int (data kept for a time of
+    )                                     #   the app's own, e.g. automatic replies)
 
 Rules for the callables:
 - `eraser` anonymises or deletes what the app holds for those cases and returns how many items
@@ -27,6 +29,8 @@ Rules for the callables:
   email); also inside the caller's transaction, also safe to run twice.
 - `expirer` anonymises what is tied to no case and ended before `before` (RETENTION_MONTHS
   ago), e.g. registrations for activities held long ago; safe to run twice.
+- `purger` deletes what the app keeps only for a period of its own (its own setting, counted
+  back from `now`), e.g. automatic replies and bounces; safe to run twice.
 
 This module imports no app, so any app may import it without a cycle.
 """
@@ -42,6 +46,7 @@ Exporter = Callable[[str], dict]
 Attachments = Callable[[str], Iterable[tuple[str, bytes]]]
 EmailEraser = Callable[[str], int]
 Expirer = Callable[[datetime], int]
+Purger = Callable[[datetime], int]
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Holder:
     attachments: Attachments | None = None
     email_eraser: EmailEraser | None = None
     expirer: Expirer | None = None
+    purger: Purger | None = None
 
 
 _holders: dict[str, Holder] = {}
@@ -65,11 +71,12 @@ def register(
     attachments: Attachments | None = None,
     email_eraser: EmailEraser | None = None,
     expirer: Expirer | None = None,
+    purger: Purger | None = None,
 ) -> Holder:
     """Register (or replace: ready() may run twice in tests) the holder called `name`."""
     if not name:
         raise ValueError("A holder needs a name")
-    holder = Holder(name, eraser, exporter, attachments, email_eraser, expirer)
+    holder = Holder(name, eraser, exporter, attachments, email_eraser, expirer, purger)
     _holders[name] = holder
     return holder
 

@@ -174,7 +174,9 @@ def retention_apply(
        recorded in the run (`failed`) and left for the next run, so one bad case neither
        stops the others nor loops within the run.
     4. Ask every holder with an `expirer` to anonymise what it holds tied to no case that
-       ended more than RETENTION_MONTHS ago (activity registrations).
+       ended more than RETENTION_MONTHS ago (activity registrations), and every holder with a
+       `purger` to delete what it keeps for a period of its own (inbound's automatic replies,
+       bounces and discarded emails: INBOUND_IGNORED_RETENTION_DAYS).
     5. Remove audit entries older than AUDIT_RETENTION_DAYS; record the totals.
     A dry run lists what would go and changes nothing.
     """
@@ -216,6 +218,9 @@ def retention_apply(
         for holder in registry.holders():
             if holder.expirer is not None:
                 removed[holder.name] = removed.get(holder.name, 0) + holder.expirer(before)
+            # Data an app keeps for a period of its own (e.g. automatic replies).
+            if holder.purger is not None:
+                removed[holder.name] = removed.get(holder.name, 0) + holder.purger(now)
         removed["audit"] = audit_prune(now=now)
     run.cases = len(result.references)
     run.references = result.references

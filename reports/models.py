@@ -9,7 +9,8 @@ beat task, and on demand):
 2. `DailyFact` and `DailyLeadTime`: the case facts summed per day received, municipality and
    one optional dimension (an area, a form or a contact person), with the lead times as
    histograms (whole working days), so a year of figures is a sum over a few hundred thousand
-   small rows at most, never a scan of the cases and their events.
+   small rows at most, never a scan of the cases and their events. Each day is also summed
+   over all municipalities (municipality_id 0): a year of everything is ~365 rows.
 
 No personal data is stored here: ids, dates and counts only.
 """
@@ -27,6 +28,9 @@ DIM_ALL = ""
 DIM_AREA = "area"
 DIM_FORM = "form"
 DIM_CONTACT = "contact"
+
+# DailyFact/DailyLeadTime.municipality_id of the rows that sum all municipalities.
+ALL_MUNICIPALITIES = 0
 
 # DailyLeadTime.measure: from received to ...
 LT_CONTACT = 1  # the first contact person assigned

@@ -22,11 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity, Registration, RegistrationStatus
-from cases.models import Case
+from cases.models import Case, CaseEvent
 from cases.selectors import waiting_too_long_q
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
 from reports.calendar import percentile
 from reports.models import (
+    ALL_MUNICIPALITIES,
     DIM_ALL,
     DIM_AREA,
     DIM_CONTACT,
@@ -105,13 +106,26 @@ def _dimension(f: ReportFilter) -> tuple[str, int] | None:
     return given[0] if given else (DIM_ALL, 0)
 
 
-def _daily(f: ReportFilter, model: type[DailyFact] | type[DailyLeadTime], dim: tuple[str, int]):
+def _daily(
+    f: ReportFilter,
+    model: type[DailyFact] | type[DailyLeadTime],
+    dim: tuple[str, int],
+    *,
+    by_municipality: bool = False,
+):
+    """The daily rows for `f`; `by_municipality`: each municipality's rows (to group them)."""
+    if by_municipality and f.municipality_id is not None:
+        by_municipality = False  # the one municipality's own rows
     qs = model.objects.filter(dim=dim[0], day__gte=f.start, day__lte=f.end)
     if dim[0] != DIM_ALL:
         qs = qs.filter(dim_id=dim[1])
-    if f.municipality_id is not None:
-        qs = qs.filter(municipality_id=f.municipality_id)
-    return qs
+    if by_municipality:
+        return qs.exclude(municipality_id=ALL_MUNICIPALITIES)
+    return qs.filter(municipality_id=_municipality(f))
+
+
+def _municipality(f: ReportFilter) -> int:
+    return ALL_MUNICIPALITIES if f.municipality_id is None else f.municipality_id
 
 
 def _facts(f: ReportFilter) -> QuerySet[CaseFact]:
@@ -146,11 +160,10 @@ def _sums(f: ReportFilter, group: str | None = None) -> list[tuple[Any, dict[str
             qs = DailyFact.objects.filter(dim=DIM_AREA, day__gte=f.start, day__lte=f.end)
             if f_area is not None:
                 qs = qs.filter(dim_id=f_area[1])
-            if f.municipality_id is not None:
-                qs = qs.filter(municipality_id=f.municipality_id)
+            qs = qs.filter(municipality_id=_municipality(f))
             key = "dim_id"
         else:
-            qs = _daily(f, DailyFact, dim)
+            qs = _daily(f, DailyFact, dim, by_municipality=group == "municipality")
             key = {"municipality": "municipality_id", "month": "month", None: None}[group]
         if group == "month":
             qs = qs.annotate(month=TruncMonth("day"))
@@ -408,6 +421,35 @@ def load(f: ReportFilter) -> dict[str, Any]:
         "waiting": unassigned["waiting"] + sum(row["waiting"] for row in contacts),
         "over_capacity": sum(1 for row in contacts if row["over"]),
     }
+
+
+def ending_reasons(f: ReportFilter, *, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest requests of the period that were declined or withdrawn (and still are),
+    with the reason given (staff only: the reasons are free text)."""
+    facts = list(
+        _facts(f)
+        .filter(state__in=(State.DECLINED, State.WITHDRAWN))
+        .order_by("-received_on", "-case_id")
+        .values_list("case_id", "state")[:limit]
+    )
+    ids = [case_id for case_id, _state in facts]
+    references = dict(Case.objects.filter(pk__in=ids).values_list("pk", "reference"))
+    reasons: dict[int, str] = {}
+    for case_id, data in (
+        CaseEvent.objects.filter(case_id__in=ids, transition__in=("decline", "withdraw"))
+        .order_by("case_id", "created_at", "id")
+        .values_list("case_id", "data")
+    ):
+        reasons[case_id] = str((data or {}).get("reason", ""))  # the last one wins
+    labels = dict(State.choices)
+    return [
+        {
+            "reference": references.get(case_id, ""),
+            "state": str(labels[state]),
+            "reason": reasons.get(case_id, ""),
+        }
+        for case_id, state in facts
+    ]
 
 
 # --- For other apps -----------------------------------------------------------------------

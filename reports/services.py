@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from itertools import product
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils.dateparse import parse_date
 from cases.models import Case, CaseEvent, EventKind
 from reports.calendar import working_days_between
 from reports.models import (
+    ALL_MUNICIPALITIES,
     DIM_ALL,
     DIM_AREA,
     DIM_CONTACT,
@@ -182,14 +184,20 @@ def _daily_rebuild(days: set[dt.date]) -> None:
         facts = CaseFact.objects.filter(received_on__in=chunk)
         rows: list[DailyFact] = []
         lead_rows: list[DailyLeadTime] = []
-        for dim, key in DIMENSIONS.items():
-            group = ["received_on", "municipality_id"] + ([key] if key else [])
+        for (dim, key), by_municipality in product(DIMENSIONS.items(), (True, False)):
+            # Each day twice: per municipality, and for all of them (municipality_id 0), so
+            # a year of all municipalities is a sum over 365 rows, not 365 x municipalities.
+            group = (
+                ["received_on"]
+                + (["municipality_id"] if by_municipality else [])
+                + ([key] if key else [])
+            )
             scoped = facts.filter(**{f"{key}__isnull": False}) if key else facts
             for row in scoped.values(*group).annotate(**counter_aggregates()).order_by():
                 rows.append(
                     DailyFact(
                         day=row.pop("received_on"),
-                        municipality_id=row.pop("municipality_id"),
+                        municipality_id=row.pop("municipality_id", ALL_MUNICIPALITIES),
                         dim=dim,
                         dim_id=row.pop(key) if key else 0,
                         **{name: row[f"n_{name}"] for name in COUNTERS},
@@ -205,7 +213,7 @@ def _daily_rebuild(days: set[dt.date]) -> None:
                     lead_rows.append(
                         DailyLeadTime(
                             day=row["received_on"],
-                            municipality_id=row["municipality_id"],
+                            municipality_id=row.get("municipality_id", ALL_MUNICIPALITIES),
                             dim=dim,
                             dim_id=row[key] if key else 0,
                             measure=measure,

@@ -20,7 +20,6 @@ import requests
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -34,6 +33,7 @@ from mozilla_django_oidc.views import (
     OIDCAuthenticationRequestView,
 )
 
+from signin.backends import SignedInUserMixin
 from signin.errors import SignInRefused
 from signin.services import sso_user_resolve
 
@@ -86,7 +86,7 @@ def _refuse(request: HttpRequest, message: str) -> None:
     request.signin_refusal = message  # type: ignore[attr-defined]
 
 
-class OIDCBackend(OIDCAuthenticationBackend):
+class OIDCBackend(SignedInUserMixin, OIDCAuthenticationBackend):
     """Signs in the user the provider vouches for (signin.services.sso_user_resolve)."""
 
     get_settings = staticmethod(oidc_setting)
@@ -134,9 +134,6 @@ class OIDCBackend(OIDCAuthenticationBackend):
         if len(keys) != 1:
             raise SuspiciousOperation("The ID token names no key and the provider has several.")
         return jwt.PyJWK(keys[0])
-
-    def get_user(self, user_id: Any):
-        return ModelBackend.get_user(self, user_id)  # refuses inactive users, as for passwords
 
 
 class AuthenticateView(OIDCAuthenticationRequestView):

@@ -265,3 +265,92 @@ def test_anonymous_callers_get_the_status_alone_and_staff_or_the_token_the_figur
     assert wrong.json() == {"status": "warning"}
     assert staff.get("/healthz").json()["outbox_failed"] == 1
     assert healthz()[1]["outbox_failed"] == 1
+
+
+# --- The inbound fetch (inbound.FetchStatus, written by every mail_fetch) ---------------------
+
+IMAP_URL = "imap://samverka:secret@127.0.0.1:1/INBOX"
+IMAP_LABEL = "samverka@127.0.0.1:1/INBOX"
+
+
+def fetch_status(success_age: timedelta | None, error: str = "", error_age: timedelta = None):
+    from inbound.models import FetchStatus
+
+    now = timezone.now()
+    row = FetchStatus.objects.create(
+        mailbox=IMAP_LABEL,
+        last_success_at=now - success_age if success_age is not None else None,
+        last_error=error,
+        last_error_at=now - error_age if error_age is not None else None,
+    )
+    # A mailbox that has been fetched from for an hour.
+    FetchStatus.objects.filter(pk=row.pk).update(created_at=now - timedelta(hours=1))
+
+
+def test_inbound_mail_off_is_reported_as_off_and_is_no_warning(live_db, settings):
+    settings.INBOUND_IMAP_URL = ""
+    tick()
+
+    status, body, _ = healthz()
+
+    assert (status, body["status"], body["inbound_fetch"]) == (200, "ok", "off")
+
+
+def test_a_recent_successful_fetch_is_ok_with_its_time_and_the_last_error(live_db, settings):
+    settings.INBOUND_IMAP_URL = IMAP_URL
+    tick()
+    fetch_status(
+        timedelta(seconds=30), error="UID FETCH: NO [SERVERBUG]", error_age=timedelta(minutes=3)
+    )
+
+    status, body, _ = healthz()
+
+    assert (status, body["status"], body["warnings"]) == (200, "ok", [])
+    assert body["inbound_fetch"] == "ok"
+    assert 29 <= body["inbound_fetch_last_success_age_seconds"] <= 60
+    assert body["inbound_fetch_last_success_at"].startswith(str(timezone.now().year))
+    assert body["inbound_fetch_last_error"] == "UID FETCH: NO [SERVERBUG]"
+    assert body["inbound_fetch_last_error_age_seconds"] >= 180
+
+
+def test_no_successful_fetch_for_longer_than_the_threshold_is_stale_a_warning_not_an_error(
+    live_db, settings
+):
+    """Replies wait in the mailbox (nothing is lost): a person should look, the node serves."""
+    settings.INBOUND_IMAP_URL = IMAP_URL
+    settings.INBOUND_STALE_AFTER_SECONDS = 900
+    tick()
+    fetch_status(
+        timedelta(minutes=20), error="ConnectionRefusedError", error_age=timedelta(seconds=5)
+    )
+
+    status, body, _ = healthz()
+
+    assert (status, body["status"], body["inbound_fetch"]) == (200, "warning", "stale")
+    assert body["inbound_fetch_last_success_age_seconds"] >= 1200
+    [warning] = body["warnings"]
+    assert "no successful fetch for" in warning and "ConnectionRefusedError" in warning
+    # A load balancer sees the warning only.
+    anonymous = Client().get("/healthz")
+    assert anonymous.status_code == 200 and anonymous.json() == {"status": "warning"}
+
+
+def test_a_mailbox_never_fetched_successfully_is_stale_after_the_threshold_too(live_db, settings):
+    settings.INBOUND_IMAP_URL = IMAP_URL
+    tick()
+    fetch_status(None, error="LOGIN: NO [AUTHENTICATIONFAILED]", error_age=timedelta(seconds=5))
+
+    status, body, _ = healthz()
+
+    assert (body["status"], body["inbound_fetch"]) == ("warning", "stale")
+    assert body["inbound_fetch_last_success_at"] is None
+    assert "AUTHENTICATIONFAILED" in body["warnings"][0]
+
+
+def test_before_the_first_fetch_the_inbound_fetch_says_so(live_db, settings):
+    settings.INBOUND_IMAP_URL = IMAP_URL
+    tick()
+
+    status, body, _ = healthz()
+
+    assert (status, body["status"], body["inbound_fetch"]) == (200, "ok", "no fetch yet")

@@ -167,10 +167,8 @@ def track_meeting_ics(request: HttpRequest, token: str, meeting_id: int) -> Http
     case = selectors.case_for_token(token=token)
     if case is None:
         raise Http404
-    meeting = next(
-        (m for m in selectors.case_planned_meetings(case=case) if m.pk == meeting_id), None
-    )
-    if meeting is None or meeting.all_day:
+    meeting = selectors.case_meeting(case=case, meeting_id=meeting_id)
+    if meeting is None or meeting.status != MeetingStatus.PLANNED or meeting.all_day:
         raise Http404
     meeting.case = case
     return _ics(ical.download(meeting, meeting.participants.all()), "meeting.ics")

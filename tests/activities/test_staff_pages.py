@@ -8,6 +8,7 @@ import datetime as dt
 
 import icalendar
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -295,3 +296,24 @@ def test_the_case_page_costs_no_query_more_for_its_linked_activities(
     with django_assert_max_num_queries(without):
         page = client.get(url).content.decode()
     assert all(f"Kommunbesök {n}" in page for n in range(3))
+
+
+def test_saving_the_form_as_shown_sends_no_update_and_keeps_a_past_start(
+    coordinator_client, coordinator
+):
+    # Made by a script: times with seconds, which the form's minute picker does not show.
+    activity = make_activity(capacity=4)
+    _register(activity, "eva@boras.example")
+    with time_machine.travel(activity.starts_at + dt.timedelta(minutes=30)):
+        coordinator_client.force_login(coordinator)  # a fresh session, after the start
+        url = reverse("staff-activity-edit", args=[activity.pk])
+        form = coordinator_client.get(url).context["form"]
+        fields = ("kind", "title", "description", "place", "online_url", "capacity")
+        data = {name: form[name].value() for name in fields}
+        for name in ("starts_at", "ends_at", "registration_deadline"):
+            data[name] = form[name].value().strftime("%Y-%m-%dT%H:%M")
+        response = coordinator_client.post(url, {**data, "capacity": "5", "action": "save"})
+    assert response.status_code == 302, response.context["form"].errors
+    assert not OutboxMessage.objects.filter(kind="activity_updated").exists()
+    activity.refresh_from_db()
+    assert activity.capacity == 5

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from accounts.services import api_token_create
 from cases.actors import Actor
 from tests.factories import make_case, make_user
+from tests.liaisons.conftest import make_liaison, signed_in
 
 ROLES = (
     "anonymous",
@@ -20,6 +21,9 @@ ROLES = (
     "coordinator",
     "registrar",
     "administrator",
+    # A municipal liaison signed in by their emailed link (a session, no user): the API is not
+    # theirs, so they get exactly what an anonymous caller gets.
+    "liaison",
 )
 # Made-up tracking token for callers who hold none: syntactically fine, matches no case.
 NO_TOKEN = "x" * 43
@@ -42,9 +46,12 @@ class World:
     former_case: object  # was contact A's, now contact B's
     users: dict = field(default_factory=dict)
     tokens: dict = field(default_factory=dict)
+    liaison: object = None  # of the case's municipality (Borås)
 
     def client(self, role: str) -> APIClient:
         client = APIClient()
+        if role == "liaison":
+            signed_in(client, self.liaison)
         if role in self.tokens:
             client.credentials(HTTP_AUTHORIZATION=f"Token {self.tokens[role]}")
         return client
@@ -77,4 +84,11 @@ def world(db, directory, contact_a, contact_b, contact_user_a, contact_user_b) -
         data={"contact": contact_b.email},
     )
     tokens = {role: api_token_create(user=user, name="tests")[1] for role, user in users.items()}
-    return World(case=case, other_case=other, former_case=former, users=users, tokens=tokens)
+    return World(
+        case=case,
+        other_case=other,
+        former_case=former,
+        users=users,
+        tokens=tokens,
+        liaison=make_liaison(),
+    )

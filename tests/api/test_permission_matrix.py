@@ -18,7 +18,7 @@ from tests.activities.conftest import make_activity
 from tests.api.conftest import ROLES
 from workflows.models import ReminderRule
 
-ANON = {"anonymous": 401, "other_token_holder": 401}
+ANON = {"anonymous": 401, "other_token_holder": 401, "liaison": 401}
 
 
 def _staff(contact_a, contact_b, coordinator, registrar, administrator):
@@ -134,6 +134,9 @@ MATRIX["api:activity-registrations"] = {
         "expect": _everyone(201),
     },
 }
+# The reports: coordinators, registrars and administrators; contact persons are refused.
+for _report in ("funnel", "lead-times", "municipalities"):
+    MATRIX[f"api:report-{_report}"] = {"GET": {"expect": _staff(403, 403, 200, 200, 200)}}
 
 DIRECTORY = {
     "municipality": ("1490", {"code": "9999", "name": "Testkommun"}, {"name": "Borås stad"}),

@@ -36,6 +36,8 @@ def bench_env(postgres, redis_url, tmp_path):
         "BENCH_DELIVERY": "20",
         "BENCH_DELIVERY_PROCESSES": "2",
         "BENCH_INBOUND": "20",
+        # Few seats, so that even a 1-second run registers more people than there are seats.
+        "BENCH_ACTIVITY_CAPACITY": "3",
         "BENCH_PG": f"postgres://{db.username or 'postgres'}@{db.hostname}:{db.port or 5432}",
         "BENCH_DB": f"{db.path.lstrip('/')}_bench_smoke",
         "BENCH_REDIS_URL": redis_url,
@@ -78,9 +80,23 @@ def test_bench_runs_every_stage_on_tiny_data_and_writes_its_table(bench_env, tmp
         "case_page",
         "case_conversation",
         "track_conversation",
+        # The reports (issue 14): their p95 is in the table.
+        "report_funnel",
+        "report_lead_times",
+        "report_municipalities",
+        "report_charts",
+        "report_page",
+        "public_figures",
     ):
         assert web[name]["requests"] > 0, name
         assert web[name]["errors"] == 0, name
+    for name in ("report_funnel", "report_lead_times", "report_municipalities", "report_page"):
+        assert web[name]["p95_ms"] > 0, name
+        assert f"| {web[name]['label']} |" in stdout
+    # The figures were built by the beat task's code from the seeded timelines: one fact a case.
+    figures = result["seed"]["report_figures"]
+    assert figures["full"] is True and figures["case_facts"] == 200, figures
+    assert figures["daily_rows"] > 0 and figures["lead_time_rows"] > 0, figures
     submissions = result["submissions"]
     assert submissions["created"] == submissions["distinct_references"] > 0
     assert result["queries"]["inbox_default"]["queries"] > 0
@@ -90,3 +106,18 @@ def test_bench_runs_every_stage_on_tiny_data_and_writes_its_table(bench_env, tmp
     assert result["web_worker_memory"]
     [delivery] = result["delivery"]
     assert delivery["sent"] == delivery["messages"] == 20
+
+    # Registration under load, by the form and by the API: throughput and p95 are reported,
+    # and exactly the capacity is confirmed, the rest on the waiting list.
+    for name, key in (
+        ("activity_register", "activity_registrations"),
+        ("activity_register_api", "activity_registrations_api"),
+    ):
+        row = web[name]
+        assert row["requests"] > 3 and row["errors"] == 0, row
+        assert row["rps"] > 0 and row["p95_ms"] > 0, row
+        seats = result[key]
+        assert seats["registrations"] > seats["capacity"] == 3, seats
+        assert seats["confirmed"] == 3, seats
+        assert row["confirmed_ok"] is True
+        assert f"| {row['label']} |" in stdout

@@ -255,3 +255,32 @@ def test_assign_picker_offers_the_directory_and_takes_a_typed_name(client, coord
 
     assert response.status_code == 302
     assert Case.objects.get(pk=case.pk).contact == contact_a
+
+
+def test_areas_and_forms_show_in_name_order_even_when_retired_or_added_elsewhere(
+    client, coordinator, directory
+):
+    # The case page reads a case's areas and forms from a per-process copy of the directory
+    # (directory.selectors.catalogue), not by a query of their own.
+    from directory.models import Area, CollaborationForm
+
+    areas = [
+        Area.objects.get(slug=slug) for slug in ("textil-mode", "resursatervinning", "pedagogik")
+    ]
+    form = CollaborationForm.objects.get(slug="examensarbete")
+    case = make_case(areas=areas, forms=[form])
+    client.force_login(coordinator)
+    assert "Pedagogiskt arbete, Resursåtervinning, Textil och mode</dd>" in page(client, case)
+
+    # Retired since: still the case's area.
+    areas[0].active = False
+    areas[0].save()
+    assert "Pedagogiskt arbete, Resursåtervinning, Textil och mode</dd>" in page(client, case)
+
+    # Added by another process a moment ago (no signal here: bulk_create) and linked to the
+    # case: not in this process's copy yet, read when the page meets it.
+    (added,) = Area.objects.bulk_create([Area(slug="akustik", name_sv="Akustik")])
+    case.areas.add(added)
+    content = page(client, case)
+    assert "Akustik, Pedagogiskt arbete, Resursåtervinning, Textil och mode</dd>" in content
+    assert f"{form.name_sv}</dd>" in content

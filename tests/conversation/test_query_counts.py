@@ -47,4 +47,5 @@ def test_case_and_tracking_pages_cost_the_same_with_2_or_50_messages(
     page = client.get(track_url).content.decode()
     assert page.count('data-testid="message"') == 50
     assert (staff_long, track_long) == (staff_short, track_short)
-    assert staff_long <= 12
+    # Issue 9: the case page in at most 10 queries (today 8; the messages and their files: 2).
+    assert staff_long <= 10, staff_long

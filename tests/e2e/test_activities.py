@@ -4,12 +4,17 @@ keeps what was entered, the confirmation and the private page, and the cancellat
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
-from activities.models import Registration, RegistrationStatus
+import pytest
+from django.utils import timezone
+
+from activities.models import Activity, Registration, RegistrationStatus
 from notifications.models import OutboxMessage
 from tests.activities.conftest import make_activity
+from tests.e2e.conftest import login
 from tests.e2e.test_accessibility import axe_violations, reflow_problems
+from tests.factories import make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,4 +61,73 @@ def test_registering_for_an_activity_in_swedish_on_a_phone(live_server, new_page
     page.wait_for_selector("text=Din anmälan är avbokad.")
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.CANCELLED
+    assert found == {}, found
+
+
+def test_a_coordinator_creates_and_publishes_an_activity_and_it_shows_in_the_calendar(
+    live_server, new_page, directory, coordinator
+):
+    day = timezone.localdate() + dt.timedelta(days=30)
+    deadline = day - dt.timedelta(days=3)
+    page = new_page()
+    found = {}
+
+    def check(name: str) -> None:
+        problems = axe_violations(page)
+        if problems:
+            found[name] = problems
+
+    login(page, live_server.url, coordinator.email)
+    page.get_by_role("navigation", name="Personalmeny").get_by_role(
+        "link", name="Aktiviteter"
+    ).click()
+    page.wait_for_url("**/staff/activities/")
+    check("staff list")
+    page.get_by_role("link", name="Ny aktivitet").click()
+    page.wait_for_url("**/staff/activities/new/")
+    check("new activity form")
+
+    page.get_by_label("Typ").select_option(label="Kommunbesök")
+    page.get_by_label("Rubrik").fill("Kommunbesök Tranemo")
+    page.get_by_label("Beskrivning").fill("Vi träffar kommunledningen om kompetensförsörjning.")
+    page.get_by_label("Börjar").fill(f"{day:%Y-%m-%d}T09:00")
+    page.get_by_label("Slutar").fill(f"{day:%Y-%m-%d}T08:00")  # before the start
+    page.get_by_label("Sista anmälningsdag").fill(f"{deadline:%Y-%m-%d}T12:00")
+    page.get_by_label("Plats", exact=True).fill("Tranemo kommunhus")
+    page.get_by_label("Antal platser").fill("25")
+    page.get_by_label("Tranemo").check()
+    page.get_by_role("button", name="Spara och publicera").click()
+    page.wait_for_selector("#error-summary")
+    check("new activity form with an error")
+    assert "Aktiviteten måste sluta efter att den börjar." in page.inner_text("#error-summary")
+    assert page.get_by_label("Rubrik").input_value() == "Kommunbesök Tranemo"
+    assert page.get_by_label("Tranemo").is_checked()
+    assert not Activity.objects.exists()
+
+    page.get_by_label("Slutar").fill(f"{day:%Y-%m-%d}T12:00")
+    page.get_by_role("button", name="Spara och publicera").click()
+    page.wait_for_selector("text=Aktiviteten är publicerad i kalendern.")
+    check("activity staff page")
+    assert page.get_by_test_id("activity-status").inner_text().startswith("Publicerad")
+    activity = Activity.objects.get()
+    assert activity.published and activity.created_by == coordinator
+    assert [m.name for m in activity.municipalities.all()] == ["Tranemo"]
+
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Aktiviteter").click()
+    page.wait_for_url("**/activities/")
+    check("public calendar")
+    page.get_by_role("link", name="Kommunbesök Tranemo").click()
+    page.wait_for_url(f"**/activities/{activity.pk}/")
+    assert "Tranemo kommunhus" in page.inner_text("main")
+
+    # The visit led to a case: linked on the visit's page, listed on the case page.
+    case = make_case(title="Kompetensförsörjning i Tranemo")
+    page.goto(f"{live_server.url}/staff/activities/{activity.pk}/")
+    page.get_by_label("Diarienummer").fill(case.reference)
+    page.get_by_role("button", name="Spara kopplade ärenden").click()
+    page.wait_for_selector("text=De kopplade ärendena är sparade.")
+    page.get_by_role("link", name=case.reference).click()
+    page.wait_for_url(f"**/staff/cases/{case.reference}/")
+    check("case page with its municipality visit")
+    assert page.get_by_test_id("case-activities").inner_text().startswith("Kommunbesök Tranemo")
     assert found == {}, found

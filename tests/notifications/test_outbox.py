@@ -205,3 +205,37 @@ def test_sent_emails_appear_on_the_case_timeline(client, directory, smtp_sink, c
 
     assert receipt_of(case).subject in content
     assert case.requester_email in content
+
+
+def test_one_transactions_messages_are_published_together_and_a_rolled_back_one_never(
+    db, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import transaction
+
+    from notifications import services
+
+    published: list[list[int]] = []
+    monkeypatch.setattr(
+        services,
+        "deliveries_enqueue",
+        lambda *, message_ids: published.append(list(message_ids)) or message_ids,
+    )
+
+    def queue(key: str):
+        return services.message_queue(
+            key=key, kind="test", recipient="eva.ek@boras.example", template="t", context={},
+            lazy=True,
+        )  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            first = queue("batch:1")
+            try:
+                with transaction.atomic():
+                    queue("batch:2")
+                    raise RuntimeError("rolled back")
+            except RuntimeError:
+                pass
+            third = queue("batch:3")
+            assert published == []
+    assert published == [[first.pk, third.pk]]

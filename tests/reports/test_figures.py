@@ -189,6 +189,19 @@ def test_filters_by_municipality_area_and_contact_person(history):
     assert selectors.lead_times(nothing)["measures"][0]["median"] is None
 
 
+def test_latest_reasons_of_declined_and_withdrawn_requests(history):
+    with at(1, month=4):
+        services.aggregates_refresh()
+    # D was declined, then reopened: only C (withdrawn) is still ended that way.
+    assert selectors.ending_reasons(MARCH) == [
+        {
+            "reference": history["c"].reference,
+            "state": "Återtagen",
+            "reason": "Vi löste det själva.",
+        }
+    ]
+
+
 def test_per_municipality_area_trend_and_summary(history):
     with at(1, month=4):
         services.aggregates_refresh()

@@ -176,3 +176,49 @@ def test_an_api_caller_with_a_token_gets_no_store(directory, coordinator):
     response = client.get("/api/v1/cases/")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_csp_header_is_django_csps_own_policy_and_follows_a_changed_setting(
+    client, directory, settings
+):
+    # The header is built once per process (config/csp.py); it must be exactly django-csp's
+    # and never outlive a change of the setting.
+    from csp.constants import SELF
+    from csp.utils import build_policy
+
+    assert client.get("/requests/new/")["Content-Security-Policy"] == build_policy()
+    assert "Content-Security-Policy-Report-Only" not in client.get("/")
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": [SELF], "img-src": [SELF]}}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"script-src": [SELF]}}
+    response = client.get("/requests/new/")
+
+    def directives(header: str) -> set[str]:  # django-csp's order follows a set's
+        return set(header.split("; "))
+
+    assert directives(response["Content-Security-Policy"]) == {
+        "default-src 'self'",
+        "img-src 'self'",
+    }
+    assert directives(response["Content-Security-Policy-Report-Only"]) == {
+        "default-src 'self'",
+        "script-src 'self'",
+    }
+
+
+def test_a_page_that_uses_the_csp_nonce_gets_it_in_its_policy_and_no_other_page_does(rf):
+    from django.http import HttpResponse
+
+    from config.csp import CachedCSPMiddleware
+
+    uses_nonce = CachedCSPMiddleware(
+        lambda request: HttpResponse(f'<style nonce="{request.csp_nonce}"></style>')
+    )
+    plain = CachedCSPMiddleware(lambda request: HttpResponse("ok"))
+    nonces = []
+    for _ in range(2):
+        response = uses_nonce(rf.get("/admin/"))
+        nonce = response.content.decode().split('"')[1]
+        assert f"style-src 'self' 'nonce-{nonce}'" in response["Content-Security-Policy"]
+        nonces.append(nonce)
+        assert "nonce-" not in plain(rf.get("/"))["Content-Security-Policy"]
+    assert nonces[0] != nonces[1]
