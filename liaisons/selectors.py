@@ -48,6 +48,21 @@ def liaison_case_events(*, case: Case) -> list[CaseEvent]:
     return [e for e in cases.case_public_events(case=case) if e.kind != EventKind.MESSAGE]
 
 
+# The meeting events of the timeline, shown by kind and time (as on the tracking page).
+MEETING_EVENTS = (
+    EventKind.MEETING_PLANNED,
+    EventKind.MEETING_CHANGED,
+    EventKind.MEETING_CANCELLED,
+    EventKind.MEETING_RECORDED,
+)
+
+
+def liaison_case_meetings(*, case: Case) -> list:
+    """The case's planned meetings and workshops, as the requester sees them (times, place,
+    agenda): cases.selectors.case_planned_meetings, the tracking page's own read."""
+    return cases.case_planned_meetings(case=case)
+
+
 def liaison_activities(*, municipality: Municipality, limit: int = 10) -> list[Activity]:
     """Published activities still to come that are for this municipality: aimed at it, or at
     no municipality in particular (open to all)."""

@@ -155,5 +155,7 @@ def case_detail(request: HttpRequest, liaison: Liaison, reference: str) -> HttpR
             "case": case,
             "outcome": outcome_label(case.outcome),  # type: ignore[attr-defined] # annotated
             "events": selectors.liaison_case_events(case=case),
+            "meetings": selectors.liaison_case_meetings(case=case),
+            "meeting_kinds": selectors.MEETING_EVENTS,
         },
     )

@@ -206,3 +206,31 @@ def test_the_figures_of_an_earlier_year_are_for_that_year(liaison_client, direct
     )
     too_old = liaison_client.get("/kommun/?year=1999").context["figures"]
     assert too_old["year"] == timezone.localdate().year
+
+
+def test_the_case_page_shows_planned_meetings_as_the_requester_sees_them(
+    liaison_client, directory, coordinator, contact_a
+):
+    from cases.services.meetings import meeting_plan
+
+    case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_a)
+    meeting_plan(
+        case=case,
+        actor=Actor.staff(coordinator),
+        data={
+            "kind": "meeting",
+            "starts_at": "2099-06-03T09:00",
+            "ends_at": "2099-06-03T10:00",
+            "place": "Borås stadshus",
+            "online_url": "https://meet.example/hemligt-rum",
+            "agenda": "Gå igenom behovet",
+            "others": "Nils Nilsson <nils@boras.example>",
+        },
+    )
+    page = liaison_client.get(f"/kommun/arenden/{case.reference}/").content.decode()
+    assert "Planerade möten" in page
+    assert "3 juni 2099 09:00" in page and "Borås stadshus" in page
+    assert "Gå igenom behovet" in page
+    assert "Möte planerat: 2099-06-03 09:00" in page, "the timeline names the meeting"
+    for private in ("meet.example/hemligt-rum", "nils@boras.example"):
+        assert private not in page
