@@ -104,8 +104,12 @@ class DailyFact(models.Model):
                 fields=["dim", "day", "municipality_id", "dim_id"], name="dailyfact_unique"
             )
         ]
-        # One area's, form's or contact person's rows over a period.
-        indexes = [models.Index(fields=["dim", "dim_id", "day"], name="dailyfact_dim_idx")]
+        indexes = [
+            # One area's, form's or contact person's rows over a period.
+            models.Index(fields=["dim", "dim_id", "day"], name="dailyfact_dim_idx"),
+            # A refresh replaces the rows of the days it recomputes.
+            models.Index(fields=["day"], name="dailyfact_day_idx"),
+        ]
 
 
 class DailyLeadTime(models.Model):
@@ -123,6 +127,7 @@ class DailyLeadTime(models.Model):
         indexes = [
             models.Index(fields=["dim", "day"], name="dailylead_dim_day_idx"),
             models.Index(fields=["dim", "dim_id", "day"], name="dailylead_dim_id_idx"),
+            models.Index(fields=["day"], name="dailylead_day_idx"),
         ]
 
 
