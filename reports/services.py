@@ -13,11 +13,13 @@ from itertools import product
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Model, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from cases.models import Case, CaseEvent, EventKind
+from cases.selectors import waiting_too_long_q
 from reports.calendar import working_days_between
 from reports.models import (
     ALL_MUNICIPALITIES,
@@ -32,9 +34,10 @@ from reports.models import (
     CaseFact,
     DailyFact,
     DailyLeadTime,
+    LoadSnapshot,
     RefreshState,
 )
-from workflows.models import State
+from workflows.models import OPEN_STATES, State
 from workflows.selectors import waiting_rule_days
 
 CHUNK = 5000
@@ -175,7 +178,7 @@ def _facts_rebuild(case_ids: list[int], *, promise: int) -> set[dt.date]:
 
 
 def _insert_grouped(
-    model: type[DailyFact] | type[DailyLeadTime],
+    model: type[Model],
     qs: QuerySet[Any],
     columns: list[tuple[str, str | None]],
     constants: dict[str, Any],
@@ -255,6 +258,31 @@ def _daily_rebuild(days: set[dt.date] | None) -> None:
                 )
 
 
+def _load_rebuild() -> None:
+    """The load now: open cases per contact person and municipality, and those waiting too
+    long, counted in the database from the cases (not their history)."""
+    LoadSnapshot.objects.all().delete()
+    _insert_grouped(
+        LoadSnapshot,
+        Case.objects.filter(state__in=OPEN_STATES)
+        .values("contact_id", "municipality_id")
+        .annotate(
+            n_open=Count("pk"),
+            n_waiting=Count("pk", filter=waiting_too_long_q()),
+            n_capacity=Coalesce(Max("contact__max_active_cases"), 0),
+        )
+        .order_by(),
+        [
+            ("contact_id", "contact_id"),
+            ("municipality_id", "municipality_id"),
+            ("open", "n_open"),
+            ("waiting", "n_waiting"),
+            ("capacity", "n_capacity"),
+        ],
+        {},
+    )
+
+
 def aggregates_refresh(*, full: bool = False) -> RefreshState:
     """Bring the report figures up to date with the case timeline.
 
@@ -303,6 +331,7 @@ def aggregates_refresh(*, full: bool = False) -> RefreshState:
             for start in range(0, len(changed), CHUNK):
                 days |= _facts_rebuild(changed[start : start + CHUNK], promise=promise)
             _daily_rebuild(days)
+        _load_rebuild()
         state.last_event_id = max(cutoff_id, 0 if full else state.last_event_id)
         state.refreshed_at = now
         state.promised_days = promise
