@@ -103,3 +103,16 @@ class UserSession(models.Model):
 
     class Meta:
         ordering = ["-last_seen_at", "-pk"]
+
+
+class CalendarFeed(models.Model):
+    """A staff member's private iCalendar feed of their meetings: a secret URL.
+
+    Only the sha256 of the token is stored; revoking deletes the row (the old URL answers 404)
+    and creating a new one replaces it, so a leaked URL is ended from the account page.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)

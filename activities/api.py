@@ -273,7 +273,7 @@ class ActivityRegistrationsView(GenericAPIView):
         ),
     )
     def post(self, request: Request, id: str) -> Response:
-        activity = selectors.public_activity(_activity_id(id))
+        activity = selectors.activity_to_register(_activity_id(id))
         if activity is None:
             raise NotFound(gettext("No such activity."))
         serializer = RegistrationCreateSerializer(data=request.data)

@@ -34,6 +34,12 @@ def public_activity(pk: int) -> Activity | None:
     return _with_counts(Activity.objects.filter(published=True, pk=pk)).first()
 
 
+def activity_to_register(pk: int) -> Activity | None:
+    """A published activity, without the counts and lists a page shows: the registration
+    locks and counts inside the service."""
+    return Activity.objects.filter(published=True, pk=pk).first()
+
+
 def feed_activities(*, now: dt.datetime | None = None) -> QuerySet[Activity]:
     """The iCalendar feed: published activities of the last 90 days and the future."""
     now = now or timezone.now()

@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from activities import ical, selectors, services
 from activities.errors import ActivityError
@@ -358,6 +357,9 @@ def staff_export(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpRespons
     rows = [[_cell(str(v)) for v in row] for row in _export_rows(entry, code)]
     filename = f"activity-{entry.pk}{'-' + code if code else ''}"
     if fmt == "xlsx":
+        # openpyxl (about 15 MB per process) is imported by the exports only.
+        from openpyxl import Workbook  # type: ignore[import-untyped]
+
         book = Workbook()
         sheet = book.active
         assert sheet is not None

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from api.fields import MAX_LIST_ITEMS
 from api.text import FreeTextField
+from cases.models import MeetingKind
 from directory import selectors as directory
 from workflows.definition import TransitionSpec
 from workflows.fields import FieldSpec, Kind
@@ -242,6 +243,10 @@ FORM_FIELDS: dict[str, Callable[[FieldSpec, StrOrPromise], forms.Field]] = {
     ),
     Kind.CONTACT: _contact_field,
     Kind.CHOICE: _choice_field,
+    # The case's planned meetings that have started; the case page fills in the choices.
+    Kind.MEETING: lambda f, label: forms.ChoiceField(
+        label=label, required=f.required, choices=[("", _("None: recorded afterwards"))]
+    ),
 }
 
 
@@ -293,4 +298,53 @@ class DatePlanForm(forms.Form):
     date = forms.DateField(
         label=_("Date of the next meeting or workshop"),
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class MeetingForm(forms.Form):
+    """A meeting's fields (shape only; cases.services.meetings checks the meaning)."""
+
+    prefix = "meeting"
+    kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices)
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    place = FreeTextField(label=_("Place (optional)"), required=False, max_length=200)
+    online_url = forms.CharField(label=_("Online link (optional)"), required=False, max_length=500)
+    agenda = FreeTextField(
+        label=_("Agenda (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    invite_requester = forms.BooleanField(label=_("Invite the requester"), required=False)
+    invite_contact = forms.BooleanField(label=_("Invite the contact person"), required=False)
+    others = FreeTextField(
+        label=_("Further participants (optional)"),
+        required=False,
+        help_text=_("One a line: name and email address, e.g. Eva Ek <eva@boras.se>."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def service_data(self) -> dict:
+        """What the service gets: the cleaned values, or the raw text where a shape failed
+        (the service then names the problem)."""
+        data = {}
+        for name in self.fields:
+            if name in getattr(self, "cleaned_data", {}):
+                data[name] = self.cleaned_data[name]
+            else:
+                data[name] = self.data.get(self.add_prefix(name), "")
+        return data
+
+
+class MeetingRecordForm(forms.Form):
+    prefix = "record"
+    minutes = FreeTextField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 4}))
+    outcome = FreeTextField(
+        label=_("Outcome (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -123,6 +123,10 @@ class EventKind(models.TextChoices):
     DATE_PLANNED = "date_planned", _("Meeting planned")
     ACCEPTED = "accepted", _("Accepted by the contact person")
     MESSAGE = "message", _("Message")
+    MEETING_PLANNED = "meeting_planned", _("Meeting planned")
+    MEETING_CHANGED = "meeting_changed", _("Meeting changed")
+    MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
+    MEETING_RECORDED = "meeting_recorded", _("Minutes recorded")
 
 
 class CaseEvent(models.Model):
@@ -153,3 +157,92 @@ class CaseEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Case events are immutable")
         super().save(*args, **kwargs)
+
+
+class MeetingKind(models.TextChoices):
+    MEETING = "meeting", _("Meeting")
+    WORKSHOP = "workshop", _("Workshop")
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CaseMeeting(models.Model):
+    """A meeting or workshop on a case, with its calendar invitation's identity.
+
+    `uid` never changes (every calendar keeps one event per meeting); `sequence` grows with
+    each change the participants must take, so their calendars apply the newest message.
+    Written only by cases.services.meetings (and the transitions that plan or record one).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.MEETING
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    # A meeting recorded afterwards with its date only (no invitation was ever sent).
+    all_day = models.BooleanField(default=False)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    online_url = models.URLField(_("online link"), max_length=500, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    uid = models.CharField(max_length=120, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        indexes = [models.Index(fields=["case", "starts_at"], name="meeting_case_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")),
+                name="meeting_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ParticipantRole(models.TextChoices):
+    REQUESTER = "requester", _("Requester")
+    CONTACT = "contact", _("Contact person")
+    OTHER = "other", _("Other participant")
+
+
+class MeetingParticipant(models.Model):
+    """One invited person; gets the invitation, its updates and the cancellation."""
+
+    meeting = models.ForeignKey(CaseMeeting, on_delete=models.CASCADE, related_name="participants")
+    role = models.CharField(max_length=20, choices=ParticipantRole.choices)
+    contact = models.ForeignKey(
+        ContactPerson, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Staff users' meetings for their private calendar feed.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    language = models.CharField(max_length=8, default="sv")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["user"], name="participant_user_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "email"], name="one_invitation_per_email")
+        ]

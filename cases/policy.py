@@ -64,6 +64,11 @@ def can_act_on_case(user, case: Case) -> bool:
     return user.is_coordinator or is_assigned_contact(user, case)
 
 
+def can_plan_meetings(actor: Actor, case: Case) -> bool:
+    """Plan, change, cancel and record meetings: staff who may act on the case."""
+    return actor.kind == ActorKind.STAFF and can_act_on_case(actor.user, case)
+
+
 def can_assign(user) -> bool:
     """See the contact suggestions and assign contact persons: coordinators."""
     return bool(user and user.is_authenticated and user.is_active and user.is_coordinator)

@@ -36,7 +36,14 @@ from django.db.models.functions import JSONObject, RowNumber
 from django.utils import timezone
 
 from cases import policy
-from cases.models import Case, CaseEvent, EventKind
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseMeeting,
+    EventKind,
+    MeetingParticipant,
+    MeetingStatus,
+)
 from cases.services.intake import tracking_token_hash
 from directory import selectors as directory
 from directory.models import Area, CollaborationForm, ContactPerson
@@ -350,7 +357,9 @@ def _linked_activities() -> ArraySubquery:
 
 def case_for_staff(*, reference: str) -> Case | None:
     case = _one_case_with_links(
-        Case.objects.filter(reference=reference).annotate(linked_activities=_linked_activities())
+        Case.objects.filter(reference=reference).annotate(
+            linked_activities=_linked_activities(), meetings_data=_meetings_array()
+        )
     )
     if case is not None:
         for entry in case.linked_activities:  # type: ignore[attr-defined]
@@ -361,7 +370,11 @@ def case_for_staff(*, reference: str) -> Case | None:
 def case_for_token(*, token: str) -> Case | None:
     if not token or len(token) > 100:
         return None
-    return _one_case_with_links(Case.objects.filter(tracking_token_hash=tracking_token_hash(token)))
+    return _one_case_with_links(
+        Case.objects.filter(tracking_token_hash=tracking_token_hash(token)).annotate(
+            meetings_data=_meetings_array()
+        )
+    )
 
 
 def case_public_events(*, case: Case) -> list[CaseEvent]:
@@ -602,3 +615,82 @@ def case_receipt_queued(*, case_id: int) -> bool:
     """Whether the case's receipt email was queued (not when the address had its receipts for
     the day, cases.abuse.receipt_allowed)."""
     return message_key_exists(key=f"receipt:{case_id}")
+
+
+def _meetings_array() -> ArraySubquery:
+    """The case's meetings, each with its participants' names, as one array in the case's own
+    query (the case page and the tracking page are benchmarked: the meetings cost no query)."""
+    names = ArraySubquery(
+        MeetingParticipant.objects.filter(meeting_id=OuterRef("pk")).order_by("id").values("name")
+    )
+    return ArraySubquery(
+        CaseMeeting.objects.filter(case_id=OuterRef("pk"))
+        .order_by("starts_at", "id")
+        .values(
+            json=JSONObject(
+                id="id",
+                kind="kind",
+                status="status",
+                starts_at="starts_at",
+                ends_at="ends_at",
+                all_day="all_day",
+                place="place",
+                online_url="online_url",
+                agenda="agenda",
+                minutes="minutes",
+                outcome="outcome",
+                uid="uid",
+                sequence="sequence",
+                participant_names=names,
+            )
+        )
+    )
+
+
+def case_meetings(*, case: Case) -> list[CaseMeeting]:
+    """The case's meetings and workshops, oldest first, each with `participant_names`: from
+    the case's own query when it was loaded by case_for_staff or case_for_token, else one."""
+    rows = getattr(case, "meetings_data", None)
+    if rows is None:
+        rows = list(Case.objects.filter(pk=case.pk).values_list(_meetings_array(), flat=True))[0]
+    meetings = []
+    for row in rows:
+        row = dict(row)
+        names = row.pop("participant_names", None) or []
+        meeting = CaseMeeting(case_id=case.pk, **row)
+        meeting.starts_at = dt.datetime.fromisoformat(row["starts_at"])
+        meeting.ends_at = dt.datetime.fromisoformat(row["ends_at"])
+        meeting._state.adding = False
+        meeting.participant_names = names  # type: ignore[attr-defined]
+        meetings.append(meeting)
+    return meetings
+
+
+def case_planned_meetings(*, case: Case) -> list[CaseMeeting]:
+    """What the requester sees: the planned meetings (times, place, agenda)."""
+    return [m for m in case_meetings(case=case) if m.status == MeetingStatus.PLANNED]
+
+
+def case_meeting(*, case: Case, meeting_id: int) -> CaseMeeting | None:
+    """One meeting of `case` with its participants and organiser."""
+    return (
+        CaseMeeting.objects.filter(case=case, pk=meeting_id)
+        .select_related("organizer")
+        .prefetch_related("participants")
+        .first()
+    )
+
+
+def staff_feed_meetings(*, user) -> QuerySet[CaseMeeting]:
+    """A staff member's meetings for their private feed: those they organise or are invited
+    to, from 90 days back (a calendar keeps what it saw)."""
+    since = timezone.now() - dt.timedelta(days=90)
+    return (
+        CaseMeeting.objects.filter(
+            Q(organizer=user) | Q(participants__user=user), starts_at__gte=since
+        )
+        .exclude(all_day=True)
+        .select_related("case", "organizer")
+        .distinct()
+        .order_by("starts_at")
+    )

@@ -262,8 +262,13 @@ API_TYPES = {
     Kind.DATE: "date",
     Kind.CONTACT: "email",
     Kind.CHOICE: "choice",
+    Kind.MEETING: "integer",
 }
-_API_HINTS = {Kind.DATE: "YYYY-MM-DD.", Kind.CONTACT: "The contact person's email."}
+_API_HINTS = {
+    Kind.DATE: "YYYY-MM-DD.",
+    Kind.CONTACT: "The contact person's email.",
+    Kind.MEETING: "The id of one of the case's planned meetings that has started.",
+}
 
 
 def _request_field(name: str, uses: list[tuple[TransitionSpec, FieldSpec]]) -> serializers.Field:
@@ -284,6 +289,10 @@ def _request_field(name: str, uses: list[tuple[TransitionSpec, FieldSpec]]) -> s
     if field.kind == Kind.CHOICE:
         choices = [value for value, _label in field.choices]
         return serializers.ChoiceField(choices=choices, required=False, help_text=help_text)
+    if field.kind == Kind.MEETING:
+        return serializers.IntegerField(
+            required=False, allow_null=True, min_value=1, help_text=help_text
+        )
     return StrictCharField(required=False, allow_blank=True, help_text=help_text)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import inbox, links, profile, public, staff
+from cases.views import inbox, links, meetings, profile, public, staff
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -12,6 +12,12 @@ urlpatterns = [
     path("track/<str:token>/", public.track, name="track"),
     path("track/<str:token>/withdraw/", public.track_withdraw, name="track-withdraw"),
     path("track/<str:token>/messages/", public.track_message, name="track-message"),
+    path(
+        "track/<str:token>/meetings/<int:meeting_id>.ics",
+        meetings.track_meeting_ics,
+        name="track-meeting-ics",
+    ),
+    path("calendar/<str:token>.ics", meetings.staff_feed, name="staff-calendar-feed"),
     path("act/<str:purpose>/<str:token>/", links.case_link_view, name="case-link"),
     path("privacy/", public.privacy, name="privacy"),
     path("accessibility/", public.accessibility, name="accessibility"),
@@ -32,6 +38,26 @@ urlpatterns = [
     path("staff/cases/<str:reference>/accept/", staff.case_accept_view, name="staff-case-accept"),
     path("staff/cases/<str:reference>/notes/", staff.case_note_view, name="staff-case-note"),
     path("staff/cases/<str:reference>/date/", staff.case_date_view, name="staff-case-date"),
+    path(
+        "staff/cases/<str:reference>/meetings/",
+        meetings.meeting_plan_view,
+        name="staff-case-meeting-plan",
+    ),
+    path(
+        "staff/cases/<str:reference>/meetings/<int:meeting_id>/",
+        meetings.meeting_detail_view,
+        name="staff-case-meeting",
+    ),
+    path(
+        "staff/cases/<str:reference>/meetings/<int:meeting_id>/cancel/",
+        meetings.meeting_cancel_view,
+        name="staff-case-meeting-cancel",
+    ),
+    path(
+        "staff/cases/<str:reference>/meetings/<int:meeting_id>/record/",
+        meetings.meeting_record_view,
+        name="staff-case-meeting-record",
+    ),
     path(
         "staff/cases/<str:reference>/messages/",
         staff.case_message_view,

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from activities import api as activities_api
 from api.errors import error_body
 from cases import api as cases_api
+from cases import meetings_api
 from conversation import api as conversation_api
 from directory import api as directory_api
 from reports import api as reports_api
@@ -63,6 +64,21 @@ v1 = [
         "cases/<str:reference>/attachments/<int:id>/",
         conversation_api.CaseAttachmentView.as_view(),
         name="case-attachment",
+    ),
+    path(
+        "cases/<str:reference>/meetings/",
+        meetings_api.CaseMeetingsView.as_view(),
+        name="case-meetings",
+    ),
+    path(
+        "cases/<str:reference>/meetings/<int:id>/",
+        meetings_api.CaseMeetingDetailView.as_view(),
+        name="case-meeting-detail",
+    ),
+    path(
+        "cases/<str:reference>/meetings/<int:id>/cancel/",
+        meetings_api.CaseMeetingCancelView.as_view(),
+        name="case-meeting-cancel",
     ),
     path(
         "cases/<str:reference>/transitions/",

@@ -14,7 +14,7 @@ from cases.notify import (
     staff_case_url,
 )
 from conversation.models import Message
-from notifications.services import message_queue
+from notifications.services import message_queue, message_queue_new
 
 
 def lost_link_url() -> str:
@@ -49,13 +49,17 @@ def message_to_requester(*, case: Case, message: Message) -> None:
     )
 
 
-def reply_received(*, case: Case, message: Message) -> int:
+def reply_received(*, case: Case, message: Message, files: list[str] | None = None) -> int:
     """Tell the staff who look after the case of a requester's reply, at once, as each chose:
-    the contact person when one is assigned, else the coordinators. Returns how many."""
+    the contact person when one is assigned, else the coordinators. Returns how many.
+
+    Called in the transaction that inserted `message`, so its keys cannot exist yet: one
+    INSERT per email, without a savepoint. `files`: the names of its files when the caller
+    has them (saves a query per reply when many are imported)."""
     context = {
         "case": case,
         "message": message,
-        "files": [a.filename for a in message.attachments.all()],
+        "files": files if files is not None else [a.filename for a in message.attachments.all()],
         "case_url": staff_case_url(case),
     }
     recipients: list[tuple[str, str, str, str]] = []  # (key part, email, language, reason)
@@ -81,7 +85,7 @@ def reply_received(*, case: Case, message: Message) -> int:
                 )
             )
     for part, email, language, why in recipients:
-        message_queue(
+        message_queue_new(
             key=f"reply:{message.pk}:{part}",
             kind="reply",
             case_id=case.pk,

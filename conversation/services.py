@@ -249,7 +249,9 @@ def requester_message_add(
             case.last_activity_at, case.new_reply_at = now, now
             reminder_reset(case=case, now=now)
             if notify_staff:
-                notify.reply_received(case=case, message=message)
+                notify.reply_received(
+                    case=case, message=message, files=[item.filename for item in stored]
+                )
     except BaseException:
         _unstore(stored)
         raise

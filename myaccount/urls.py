@@ -22,6 +22,12 @@ urlpatterns = [
     ),
     path("staff/account/", views.account, name="staff-account"),
     path("staff/account/tokens/", views.token_create, name="staff-account-token-create"),
+    path("staff/account/calendar/", views.calendar_feed_create, name="staff-account-feed-create"),
+    path(
+        "staff/account/calendar/revoke/",
+        views.calendar_feed_revoke,
+        name="staff-account-feed-revoke",
+    ),
     path(
         "staff/account/tokens/<int:pk>/revoke/",
         views.token_revoke,

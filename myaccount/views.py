@@ -17,13 +17,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.models import ApiToken
+from accounts.calendar_feed import feed_create, feed_revoke
+from accounts.models import ApiToken, CalendarFeed
 from myaccount.forms import OutboxPasswordResetForm, TokenCreateForm
 
 RESET_WINDOW = 60 * 60
@@ -111,7 +113,12 @@ def _browser(user_agent: str) -> str:
 
 
 def _account_page(
-    request: HttpRequest, *, form: TokenCreateForm | None = None, new_key: str = "", status=200
+    request: HttpRequest,
+    *,
+    form: TokenCreateForm | None = None,
+    new_key: str = "",
+    feed_url: str = "",
+    status=200,
 ) -> HttpResponse:
     user = request.user
     sessions = [
@@ -131,6 +138,8 @@ def _account_page(
             "tokens": selectors.api_token_list(user=user),  # type: ignore[arg-type]
             "token_form": form or TokenCreateForm(),
             "new_key": new_key,
+            "feed": CalendarFeed.objects.filter(user=user).first(),  # type: ignore[misc]
+            "feed_url": feed_url,
             "token_days": settings.API_TOKEN_DAYS,
             # 8, not 8.0; 1.5 for 90 minutes.
             "idle_hours": (
@@ -165,6 +174,26 @@ def token_create(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, _("The token “%(name)s” is created.") % {"name": token.name})
     return _account_page(request, new_key=key, status=201)
+
+
+@never_cache
+@login_required
+@require_POST
+def calendar_feed_create(request: HttpRequest) -> HttpResponse:
+    """A new secret feed address, shown on this one answer (only its hash is stored); any
+    earlier address stops working."""
+    token = feed_create(user=request.user)  # type: ignore[arg-type]
+    url = request.build_absolute_uri(reverse("staff-calendar-feed", args=[token]))
+    messages.success(request, _("Your calendar address is created."))
+    return _account_page(request, feed_url=url, status=201)
+
+
+@login_required
+@require_POST
+def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:
+    feed_revoke(user=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Your calendar address is revoked: it no longer works."))
+    return redirect("staff-account")
 
 
 @login_required

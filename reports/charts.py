@@ -25,7 +25,6 @@ import pygal
 from django.http import HttpResponse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl import Workbook  # type: ignore[import-untyped]
 from pygal.style import Style
 
 from reports import selectors
@@ -331,6 +330,9 @@ def csv_response(figure: Figure) -> HttpResponse:
 
 
 def xlsx_response(figure: Figure) -> HttpResponse:
+    # openpyxl (about 15 MB per process) is imported by the exports only.
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
     book = Workbook(write_only=True)
     # Excel refuses a sheet name longer than 31 characters or with any of : \\ / ? * [ ]
     sheet = book.create_sheet(re.sub(r"[:\\/?*\[\]]", "", figure.title)[:31])

@@ -27,8 +27,9 @@ class Kind:
     DATE = "date"  # YYYY-MM-DD
     CONTACT = "contact"  # an active contact person, given by email
     CHOICE = "choice"  # one of `choices`
+    MEETING = "meeting"  # one of the case's meetings, by id (the service checks it is the case's)
 
-    ALL = (TEXT, LINE, DATE, CONTACT, CHOICE)
+    ALL = (TEXT, LINE, DATE, CONTACT, CHOICE, MEETING)
 
 
 TEXT_MAX_LENGTH = 10_000

@@ -88,8 +88,18 @@ class CaseWorkflow(FSMModelMixin, models.Model):
             "label": _("Record meeting"),
             "actors": (ASSIGNED, COORDINATOR),
             "fields": (
+                # The planned meeting that was held (its start has passed); without one, the
+                # meeting is recorded afterwards on `date`. Either way a held meeting exists.
+                FieldSpec(
+                    "meeting",
+                    _("The planned meeting that was held"),
+                    Kind.MEETING,
+                    required=False,
+                    help_text=_("Leave empty for a meeting that was not planned here."),
+                ),
                 FieldSpec("date", _("Date of the meeting"), Kind.DATE, not_in_future=True),
                 FieldSpec("notes", _("Meeting notes")),
+                FieldSpec("meeting_outcome", _("Outcome of the meeting"), required=False),
             ),
             "public": True,
         },

@@ -11,6 +11,7 @@ from cases import policy
 from cases.actors import Actor
 from cases.errors import ActionForbidden, CaseValidationError
 from cases.models import Case, CaseEvent, EventKind
+from cases.services import meetings
 from cases.services.reminders import reminder_reset
 from workflows.models import OPEN_STATES
 
@@ -56,8 +57,12 @@ def case_date_plan(*, case: Case, actor: Actor, date: dt.date | str) -> CaseEven
         raise CaseValidationError(fields={"date": [str(_("The date cannot be in the past."))]})
     with transaction.atomic(durable=True):
         now = timezone.now()
-        Case.objects.filter(pk=case.pk).update(planned_date=day, last_activity_at=now)
+        Case.objects.select_for_update(of=("self",)).filter(pk=case.pk).update(
+            planned_date=day, last_activity_at=now
+        )
         case.planned_date, case.last_activity_at = day, now
+        # The day is a planned meeting whose time is set in the meetings region.
+        meetings.meeting_day_plan(case=case, day=day, organizer=actor.user)
         reminder_reset(case=case, now=now)
         return CaseEvent.objects.create(
             case=case,

@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 
 from accounts.models import Notify, Role, User
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, CaseMeeting, MeetingStatus
 from cases.notify import reason_in, staff_case_url
 from notifications.models import OutboxMessage
 from notifications.services import (
@@ -212,8 +212,32 @@ def _date_batch(now, rule, batch_size) -> tuple[int, list[str]]:
                 specs.append(_spec(case, rule, due, r, "date_reminder", reason, {}))
                 lines.append(f"{case.reference} {case.planned_date} → {r.email}")
         Case.objects.filter(pk__in=[case.pk for case in batch]).update(date_reminder_at=None)
+        _next_meetings_due(batch, rule, now)
         messages_queue_bulk(specs)
     return len(batch), lines
+
+
+def _next_meetings_due(batch: list[Case], rule, now: dt.datetime) -> None:
+    """A case with another planned meeting after the one just reminded about gets that one's
+    reminder: `planned_date` moves on to it. One query for the batch, one UPDATE per such case
+    (few: most cases have one meeting ahead at a time)."""
+    if not batch or rule is None:
+        return
+    days = {case.pk: case.planned_date for case in batch if case.planned_date}
+    upcoming: dict[int, dt.date] = {}
+    for case_id, starts_at in (
+        CaseMeeting.objects.filter(
+            case_id__in=list(days), status=MeetingStatus.PLANNED, starts_at__gt=now
+        )
+        .order_by("starts_at")
+        .values_list("case_id", "starts_at")
+    ):
+        day = timezone.localtime(starts_at).date()
+        if case_id not in upcoming and day > days[case_id]:
+            upcoming[case_id] = day
+    for case_id, day in upcoming.items():
+        due = max(calendar.office_start(calendar.working_day_before(day)), now)
+        Case.objects.filter(pk=case_id).update(planned_date=day, date_reminder_at=due)
 
 
 def reminders_send_due(

@@ -16,7 +16,8 @@ from django_fsm import can_proceed
 from cases import notify, policy
 from cases.actors import Actor
 from cases.errors import ActionForbidden, CaseConflict, CaseValidationError, TransitionNotAllowed
-from cases.models import Case, CaseAssignment, CaseEvent, EventKind
+from cases.models import Case, CaseAssignment, CaseEvent, EventKind, MeetingKind, MeetingStatus
+from cases.services import meetings
 from cases.services.reminders import reminder_reset
 from directory import selectors as directory
 from directory.models import ContactPerson
@@ -65,12 +66,22 @@ def _clean_choice(field: FieldSpec, value: Any) -> str:
     return str(value)
 
 
+def _clean_meeting(field: FieldSpec, value: Any) -> int:
+    # Only the shape: that it is this case's meeting, planned and started, is checked under
+    # the case's lock by the effect (cases.services.meetings.meeting_mark_held).
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise ValueError(_("Choose a meeting of this case."))
+    return int(text)
+
+
 CLEANERS: dict[str, Callable[[FieldSpec, Any], Any]] = {
     Kind.TEXT: _clean_text,
     Kind.LINE: _clean_text,
     Kind.DATE: _clean_date,
     Kind.CONTACT: _clean_contact,
     Kind.CHOICE: _clean_choice,
+    Kind.MEETING: _clean_meeting,
 }
 
 
@@ -118,6 +129,7 @@ class Step:
     event_data: dict[str, Any]
     now: dt.datetime
     previous_contact: ContactPerson | None
+    actor: Actor
 
 
 def _end_assignment(step: Step) -> None:
@@ -144,14 +156,62 @@ def _hand_back(step: Step) -> None:
     _end_assignment(step)
 
 
+def _record_meeting(step: Step) -> None:
+    """The meeting held: the chosen planned meeting, or one recorded afterwards on `date`."""
+    cleaned, case = step.cleaned, step.case
+    minutes, outcome = cleaned["notes"], cleaned.get("meeting_outcome", "")
+    if "meeting" not in cleaned:
+        # Recorded through a form without the choice (the email link): a planned meeting of
+        # that day that has started is the one held, rather than a second meeting.
+        started = meetings.started_on(case, cleaned["date"], step.now)
+        if started is not None:
+            cleaned["meeting"] = started
+    if "meeting" in cleaned:
+        meeting = meetings.meeting_mark_held(
+            case=case, meeting_id=cleaned["meeting"], minutes=minutes, outcome=outcome, now=step.now
+        )
+        day = timezone.localtime(meeting.starts_at).date()
+        step.event_data["date"] = day.isoformat()
+        step.event_data["meeting"] = f"{timezone.localtime(meeting.starts_at):%Y-%m-%d %H:%M}"
+    else:
+        meeting = meetings.meeting_held_on(
+            case=case,
+            day=cleaned["date"],
+            kind=MeetingKind.MEETING,
+            minutes=minutes,
+            outcome=outcome,
+            organizer=step.actor.user,
+        )
+    step.event_data["meeting_id"] = meeting.pk
+    case.planned_date = meetings.next_planned_date(case, step.now)
+
+
 def _plan_workshop(step: Step) -> None:
-    if step.cleaned["date"] >= timezone.localdate():
-        step.case.planned_date = step.cleaned["date"]
+    """The workshop meeting, on its day: planned (ahead) or held (recorded afterwards). Its
+    times are set from the meetings region, which sends the invitation."""
+    day = step.cleaned["date"]
+    planned = day >= timezone.localdate()
+    meeting = meetings.meeting_held_on(
+        case=step.case,
+        day=day,
+        kind=MeetingKind.WORKSHOP,
+        minutes="",
+        outcome="",
+        organizer=step.actor.user,
+    )
+    meeting.agenda = step.cleaned["purpose"]
+    if planned:
+        meeting.status = MeetingStatus.PLANNED
+        meeting.minutes = ""
+    meeting.save(update_fields=["agenda", "status"])
+    step.event_data["meeting_id"] = meeting.pk
+    step.case.planned_date = day if planned else meetings.next_planned_date(step.case, step.now)
 
 
 EFFECTS: dict[str, Callable[[Step], None]] = {
     "assign_contact": _assign_contact,
     "hand_back": _hand_back,
+    "record_meeting": _record_meeting,
     "start_workshop": _plan_workshop,
 }
 
@@ -197,6 +257,7 @@ def case_transition(
             event_data={**_event_data(cleaned), **actor.event_data()},
             now=timezone.now(),
             previous_contact=locked.contact,
+            actor=actor,
         )
         if name in EFFECTS:
             EFFECTS[name](step)

@@ -73,6 +73,20 @@ TRANSITION_SENTENCES = {
 }
 
 
+MEETING_SENTENCES: dict[str, Promise] = {
+    EventKind.MEETING_PLANNED: _("{actor} planned a meeting on {when}"),
+    EventKind.MEETING_CHANGED: _("{actor} changed the meeting, now on {when}"),
+    EventKind.MEETING_CANCELLED: _("{actor} cancelled the meeting on {when}"),
+    EventKind.MEETING_RECORDED: _("{actor} recorded the minutes of the meeting on {when}"),
+}
+
+
+@register.filter
+def meeting_when(event: CaseEvent) -> str:
+    """ "2027-06-03 09:00": the time of the meeting a meeting event is about."""
+    return (event.data.get("starts_at") or "")[:16].replace("T", " ")
+
+
 @register.filter
 def event_sentence(event: CaseEvent) -> str:
     """The timeline's line for `event`, in plain words: who did what."""
@@ -93,6 +107,8 @@ def event_sentence(event: CaseEvent) -> str:
         return str(_("{actor} planned a meeting on {date}")).format(
             actor=actor, date=event.data.get("date", "")
         )
+    if event.kind in MEETING_SENTENCES:
+        return str(MEETING_SENTENCES[event.kind]).format(actor=actor, when=meeting_when(event))
     template = TRANSITION_SENTENCES.get(event.transition)
     if template is None:
         return f"{state_label(event.from_state)} → {state_label(event.to_state)} · {actor}"

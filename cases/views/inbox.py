@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from audit.models import Action
 from audit.services import audit_record
@@ -288,6 +287,10 @@ class _Echo:
 
 def _export(cases, fmt: str):
     if fmt == "xlsx":
+        # openpyxl (about 15 MB per process) is imported by the exports only: most web
+        # processes never serve one.
+        from openpyxl import Workbook  # type: ignore[import-untyped]
+
         # A write-only workbook keeps one row at a time, not a year's cases as cell objects.
         book = Workbook(write_only=True)
         sheet = book.create_sheet(gettext("Cases"))

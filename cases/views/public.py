@@ -21,6 +21,7 @@ from cases import abuse, selectors
 from cases.actors import Actor
 from cases.errors import CaseError, CaseValidationError
 from cases.forms import RequestForm, WithdrawForm
+from cases.models import EventKind
 from cases.services import case_submit, case_transition, tracking_links_resend
 from cases.services.intake import intake_errors
 from conversation import selectors as conversation
@@ -217,6 +218,14 @@ def _can_reply(case) -> bool:
     return case.state in OPEN_STATES and not is_anonymised(case)
 
 
+MEETING_EVENTS = (
+    EventKind.MEETING_PLANNED,
+    EventKind.MEETING_CHANGED,
+    EventKind.MEETING_CANCELLED,
+    EventKind.MEETING_RECORDED,
+)
+
+
 def _render_track(request, case, token: str, reply_form: ReplyForm | None = None, status=200):
     return render(
         request,
@@ -226,6 +235,8 @@ def _render_track(request, case, token: str, reply_form: ReplyForm | None = None
             "token": token,
             "state_help": STATE_HELP[State(case.state)],
             "events": selectors.case_public_events(case=case),
+            "meetings": selectors.case_planned_meetings(case=case),
+            "meeting_kinds": MEETING_EVENTS,
             "conversation_messages": conversation.case_messages(case=case),
             "for_requester": True,
             "can_reply": _can_reply(case),

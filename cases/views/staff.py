@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import ChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +29,7 @@ from audit.services import audit_record
 from cases import policy, selectors
 from cases.actors import Actor
 from cases.errors import CaseError, CaseValidationError
-from cases.forms import DatePlanForm, NoteForm, TransitionForm
+from cases.forms import DatePlanForm, MeetingForm, NoteForm, TransitionForm
 from cases.models import Case
 from cases.services import case_accept, case_date_plan, case_note_add, case_transition
 from conversation import selectors as conversation
@@ -174,6 +175,28 @@ def _steps(request: HttpRequest, case: Case, accepted: bool, forms_: dict) -> li
     return steps
 
 
+def _offer_meetings(steps: list[Step], meetings: list) -> None:
+    """The "record meeting" step offers the case's planned meetings that have started."""
+    now = timezone.now()
+    for step in steps:
+        field = step.form.fields.get("meeting")
+        if not isinstance(field, ChoiceField):
+            continue
+        started = [m for m in meetings if m.status == "planned" and m.starts_at <= now]
+        field.choices = [
+            *list(field.choices),  # type: ignore[arg-type]
+            *(
+                (
+                    str(m.pk),
+                    f"{m.get_kind_display()} {timezone.localtime(m.starts_at):%Y-%m-%d %H:%M}",
+                )
+                for m in started
+            ),
+        ]
+        if started and not step.form.is_bound:
+            step.form.initial["meeting"] = str(started[-1].pk)
+
+
 def _age_days(case: Case) -> int:
     return (timezone.localdate() - timezone.localtime(case.created_at).date()).days
 
@@ -184,8 +207,10 @@ def _render_case(
     """The case page; `forms` holds bound forms with errors, by step name, "note" or "date"."""
     forms = forms or {}
     timeline = selectors.case_timeline(case=case)
+    meetings = selectors.case_meetings(case=case)
     accepted = _accepted(case, timeline)
     steps = _steps(request, case, accepted, forms)
+    _offer_meetings(steps, meetings)
     # A contact person who left the directory leaves the case waiting for assignment again.
     reassign = case.state == State.CONTACT_ASSIGNED and not (case.contact and case.contact.active)
     waiting_for = WAITING_FOR.get(case.state)
@@ -218,6 +243,9 @@ def _render_case(
             "message_form": message_form,
             "reply_templates": templates,
             "date_form": forms.get("date") or DatePlanForm(initial={"date": case.planned_date}),
+            "meetings": meetings,
+            "meeting_form": forms.get("meeting")
+            or MeetingForm(initial={"invite_requester": True, "invite_contact": True}),
             "suggestions": suggestions,
             # Who to turn to when no one fits (only then: one query).
             "general_contacts": selectors.case_general_contacts() if suggestions == [] else None,

@@ -317,3 +317,16 @@ def test_saving_the_form_as_shown_sends_no_update_and_keeps_a_past_start(
     assert not OutboxMessage.objects.filter(kind="activity_updated").exists()
     activity.refresh_from_db()
     assert activity.capacity == 5
+
+
+def test_the_assigned_contact_sees_the_visit_on_the_case_page_without_a_staff_link(
+    client, directory, coordinator, contact_b, contact_user_b
+):
+    case = make_case(steps=("assign_contact",), actor=coordinator, contact=contact_b)
+    visit = make_activity(kind="municipality_visit", title="Kommunbesök Vårgårda")
+    visit.cases.add(case)
+    client.force_login(contact_user_b)
+    page = client.get(reverse("staff-case", args=[case.reference])).content.decode()
+    assert "Kommunbesök och aktiviteter" in page and "Kommunbesök Vårgårda" in page
+    # The activity's staff page is the coordinators': no link that would answer 403.
+    assert reverse("staff-activity", args=[visit.pk]) not in page

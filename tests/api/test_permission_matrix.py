@@ -13,6 +13,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cases.actors import Actor
 from tests.activities.conftest import make_activity
 from tests.api.conftest import ROLES
 from workflows.models import ReminderRule
@@ -96,6 +97,25 @@ MATRIX = {
         },
     },
 }
+
+# A case's meetings: everyone who sees the case reads them; those who act on it plan, change
+# and cancel them (the case is contact B's).
+MEETING = {
+    "kind": "meeting",
+    "starts_at": "2099-06-03T09:00",
+    "ends_at": "2099-06-03T10:00",
+    "place": "Tranemo kommunhus",
+    "others": [{"name": "Nils Nilsson", "email": "nils@tranemo.example"}],
+}
+MATRIX["api:case-meetings"] = {
+    "GET": {"expect": READ_CASE},
+    "POST": {"body": MEETING, "expect": _staff(404, 201, 201, 403, 201)},
+}
+MATRIX["api:case-meeting-detail"] = {
+    "GET": {"expect": READ_CASE},
+    "PUT": {"body": {**MEETING, "place": "Borås"}, "expect": _staff(404, 200, 200, 403, 200)},
+}
+MATRIX["api:case-meeting-cancel"] = {"POST": {"expect": _staff(404, 200, 200, 403, 200)}}
 
 # Activities: the calendar is public; an activity's participants are for coordinators.
 MATRIX["api:activity-list"] = {"GET": {"expect": _everyone(200)}}
@@ -204,6 +224,8 @@ def _kwargs(world, name: str, role: str) -> dict:
         return {"token": world.tracking_token(role)}
     if name == "api:case-attachment":
         return {"reference": world.case.reference, "id": _attachment_id(world)}
+    if name.startswith("api:case-meeting-"):
+        return {"reference": world.case.reference, "id": _meeting_id(world)}
     if name.startswith("api:case-") and name != "api:case-list":
         return {"reference": world.case.reference}
     if name in ("api:activity-detail", "api:activity-registrations"):
@@ -214,6 +236,17 @@ def _kwargs(world, name: str, role: str) -> dict:
         field = {"municipality": "code", "area": "slug", "form": "slug", "contact": "email"}
         return {field[name.split(":")[1].rsplit("-", 1)[0]]: DIRECTORY_KEYS[name]}
     return {}
+
+
+def _meeting_id(world) -> int:
+    """A planned meeting on the case under test (inside the role's rolled-back savepoint)."""
+    from cases.services.meetings import meeting_plan
+
+    return meeting_plan(
+        case=world.case,
+        actor=Actor.staff(world.users["coordinator"]),
+        data={"starts_at": "2099-06-01T09:00", "ends_at": "2099-06-01T10:00"},
+    ).pk
 
 
 def _attachment_id(world) -> int:

@@ -1,5 +1,6 @@
 """The unmatched email queue in a real browser: axe-clean (desktop, phone), a wrong reference
-shows its error beside the field, the right one attaches the email to the case."""
+shows its error beside the field, the right one attaches the email to the case. The email
+failed sender verification (DMARC): both pages say so."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ from tests.inbound.conftest import PDF, client_reply
 @pytest.fixture
 def unmatched(transactional_db, directory, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    raw = client_reply(
+    settings.INBOUND_AUTHSERV_ID = "mx.hb.example"
+    raw = (
+        b"Authentication-Results: mx.hb.example; spf=fail smtp.mailfrom=boras.example;"
+        b" dmarc=fail header.from=boras.example\r\n"
+        b"Received: from mail.example by mx.hb.example with ESMTPS id 1\r\n"
+    ) + client_reply(
         to="svar+zzzzzzzzzzzzzzzzzzzzzzzz@hb.example",
         text="Hej, här kommer protokollet från mötet.",
         files=(("protokoll.pdf", "application/pdf", PDF),),
@@ -36,6 +42,9 @@ def test_a_coordinator_attaches_an_unmatched_email_to_its_case(
     page.get_by_role("link", name="Okopplad post").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Okopplad post")
     expect(page.get_by_text("Hej, här kommer protokollet från mötet.")).to_be_visible()
+    expect(page.get_by_test_id("unauthenticated")).to_have_text(
+        "avsändaren inte verifierad: SPF/DKIM/DMARC misslyckades"
+    )
     problems = axe_violations(page) + (reflow_problems(page) if width == 320 else [])
     assert not problems, "\n".join(problems)
 
@@ -56,3 +65,8 @@ def test_a_coordinator_attaches_an_unmatched_email_to_its_case(
     unmatched.refresh_from_db()
     assert unmatched.outcome == Outcome.ATTACHED and unmatched.case == case
     assert case.messages.get().attachments.get().filename == "protokoll.pdf"
+    # On the case page the message carries the mark.
+    page.goto(f"{live_server.url}/staff/cases/{case.reference}/")
+    expect(page.get_by_test_id("unauthenticated")).to_be_visible()
+    problems = axe_violations(page)
+    assert not problems, "\n".join(problems)

@@ -282,3 +282,42 @@ def test_an_email_that_cannot_be_read_goes_to_the_queue_and_does_not_block_the_r
     assert broken.reason == Reason.UNREADABLE and "broken MIME" in broken.note
     assert b"Trasigt" in broken.raw.read(), "kept whole, for a person to read"
     assert imap.count("INBOX") == 0
+
+
+def test_two_copies_of_one_email_in_the_same_fetch_are_one_message(case, imap):
+    """The chunk is decided at once: the second copy is a duplicate of the first, not a
+    second import."""
+    raw = client_reply(to=case.reply_to, message_id="<twice-in-one-fetch@boras.example>")
+    imap.append(raw)
+    imap.append(raw)
+
+    assert mail_fetch().counts == {"imported": 1, "duplicate": 1}
+
+    assert len(messages_of(case)) == 1
+    assert imap.count("INBOX") == 0 and imap.count("Processed") == 2
+
+
+def test_a_reply_the_case_refuses_in_the_middle_of_a_chunk_leaves_the_others_imported(
+    case, imap, monkeypatch
+):
+    from cases.errors import CaseValidationError
+    from inbound import port
+
+    add = port.reply_add
+
+    def refusing(**kwargs):
+        if "Avvisas" in kwargs["body"]:
+            raise CaseValidationError(message="refused for the test")
+        return add(**kwargs)
+
+    monkeypatch.setattr(port, "reply_add", refusing)
+    imap.append(client_reply(to=case.reply_to, text="Första svaret."))
+    imap.append(client_reply(to=case.reply_to, text="Avvisas."))
+    imap.append(client_reply(to=case.reply_to, text="Tredje svaret."))
+
+    assert mail_fetch().counts == {"imported": 2, "unmatched": 1}
+
+    assert [m.body for m in messages_of(case)] == ["Första svaret.", "Tredje svaret."]
+    refused = InboundMail.objects.get(outcome=Outcome.UNMATCHED)
+    assert refused.reason == Reason.REFUSED and "refused for the test" in refused.note
+    assert imap.count("INBOX") == 0

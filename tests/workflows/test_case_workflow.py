@@ -76,7 +76,12 @@ def test_steps_offered_in_each_state_match_the_process(state, names):
     ("name", "actors", "required", "optional"),
     [
         ("assign_contact", {"coordinator"}, ("contact",), ()),
-        ("record_meeting", {"assigned", "coordinator"}, ("date", "notes"), ()),
+        (
+            "record_meeting",
+            {"assigned", "coordinator"},
+            ("date", "notes"),
+            ("meeting", "meeting_outcome"),
+        ),
         ("start_workshop", {"assigned", "coordinator"}, ("date", "purpose"), ()),
         ("start_project", {"assigned", "coordinator"}, ("title", "summary"), ()),
         ("close", {"coordinator"}, ("outcome", "summary"), ()),
