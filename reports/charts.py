@@ -49,6 +49,7 @@ STYLE = Style(
     value_font_size=13,
 )
 SVG_NS = "http://www.w3.org/2000/svg"
+CHART_ROWS = 30
 
 
 @dataclass
@@ -235,6 +236,14 @@ def render_svg(figure: Figure) -> tuple[str, str]:
     CSP hash source ('sha256-…')."""
     chart_class = {"bar": pygal.Bar, "hbar": pygal.HorizontalBar, "line": pygal.Line}[figure.kind]
     rows = figure.rows
+    description = figure.description
+    if figure.kind == "hbar" and len(rows) > CHART_ROWS:
+        # A bar per row stops being readable (and cheap) beyond a few dozen: the chart draws
+        # the largest, the table beneath and the downloads keep every row.
+        rows = sorted(rows, key=lambda row: -(_number(row[figure.series[0]]) or 0))[:CHART_ROWS]
+        description += " " + _("The chart shows the %(n)s largest; the table has them all.") % {
+            "n": CHART_ROWS
+        }
     height = max(360, 110 + 34 * len(rows) * len(figure.series)) if figure.kind == "hbar" else 420
     chart = chart_class(
         style=STYLE,
@@ -257,10 +266,10 @@ def render_svg(figure: Figure) -> tuple[str, str]:
     chart.x_labels = [str(row[0]) for row in rows]
     for column in figure.series:
         chart.add(figure.columns[column], [_number(row[column]) for row in rows])
-    return clean_svg(chart.render(is_unicode=True), figure)
+    return clean_svg(chart.render(is_unicode=True), figure.title, description)
 
 
-def clean_svg(text: str, figure: Figure) -> tuple[str, str]:
+def clean_svg(text: str, title_text: str, description: str) -> tuple[str, str]:
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
     root = ET.fromstring(text)
@@ -284,9 +293,9 @@ def clean_svg(text: str, figure: Figure) -> tuple[str, str]:
     root.set("role", "img")
     root.set("aria-labelledby", "chart-title chart-desc")
     title = ET.Element(f"{{{SVG_NS}}}title", {"id": "chart-title"})
-    title.text = figure.title
+    title.text = title_text
     desc = ET.Element(f"{{{SVG_NS}}}desc", {"id": "chart-desc"})
-    desc.text = figure.description
+    desc.text = description
     root.insert(0, desc)
     root.insert(0, title)
     svg = ET.tostring(root, encoding="unicode")

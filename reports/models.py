@@ -104,8 +104,16 @@ class DailyFact(models.Model):
                 fields=["dim", "day", "municipality_id", "dim_id"], name="dailyfact_unique"
             )
         ]
-        # One area's, form's or contact person's rows over a period.
-        indexes = [models.Index(fields=["dim", "dim_id", "day"], name="dailyfact_dim_idx")]
+        indexes = [
+            # One area's, form's or contact person's rows over a period.
+            models.Index(
+                fields=["dim", "dim_id", "municipality_id", "day"], name="dailyfact_dim_idx"
+            ),
+            # A refresh replaces the rows of the days it recomputes.
+            models.Index(fields=["day"], name="dailyfact_day_idx"),
+            # A period of one municipality, or of all (municipality 0).
+            models.Index(fields=["dim", "municipality_id", "day"], name="dailyfact_muni_idx"),
+        ]
 
 
 class DailyLeadTime(models.Model):
@@ -121,9 +129,23 @@ class DailyLeadTime(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["dim", "day"], name="dailylead_dim_day_idx"),
-            models.Index(fields=["dim", "dim_id", "day"], name="dailylead_dim_id_idx"),
+            models.Index(fields=["dim", "municipality_id", "day"], name="dailylead_muni_idx"),
+            models.Index(
+                fields=["dim", "dim_id", "municipality_id", "day"], name="dailylead_dim_id_idx"
+            ),
+            models.Index(fields=["day"], name="dailylead_day_idx"),
         ]
+
+
+class LoadSnapshot(models.Model):
+    """Open cases now per contact person (None: unassigned) and municipality, and how many of
+    them wait too long (the inbox's definition), as of the last refresh."""
+
+    contact_id = models.BigIntegerField(null=True)
+    municipality_id = models.BigIntegerField()
+    open = models.PositiveIntegerField()
+    waiting = models.PositiveIntegerField()
+    capacity = models.PositiveIntegerField(default=0)  # the contact person's, then
 
 
 class RefreshState(models.Model):

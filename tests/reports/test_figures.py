@@ -189,6 +189,30 @@ def test_filters_by_municipality_area_and_contact_person(history):
     assert selectors.lead_times(nothing)["measures"][0]["median"] is None
 
 
+def test_load_counts_open_and_waiting_cases_per_contact_person(history):
+    with at(1, month=4):
+        services.aggregates_refresh()
+        load = selectors.load(MARCH)
+    rows = {r["name"]: (r["open"], r["capacity"], r["waiting"]) for r in load["contacts"]}
+    # Lena: A (project, no reminder due yet) and D (assigned 10 March: its reminder is due);
+    # Anna: E (assigned 9 March, due); F waits unassigned since February.
+    assert rows == {"Lena Forsberg": (2, 5, 1), "Anna Lindqvist": (1, 6, 1)}
+    assert (load["unassigned_open"], load["unassigned_waiting"], load["waiting"]) == (1, 1, 3)
+    assert load["over_capacity"] == 0
+    tranemo = Municipality.objects.get(code="1452")
+    only = ReportFilter(start=MARCH.start, end=MARCH.end, municipality_id=tranemo.pk)
+    assert [(r["name"], r["open"]) for r in selectors.load(only)["contacts"]] == [
+        ("Anna Lindqvist", 1)
+    ]
+    # With an area filter the load is counted from the cases: the same figures.
+    textile = Area.objects.get(slug="textil-mode")
+    by_area = ReportFilter(start=MARCH.start, end=MARCH.end, area_id=textile.pk)
+    with at(1, month=4):
+        assert [
+            (r["name"], r["open"], r["waiting"]) for r in selectors.load(by_area)["contacts"]
+        ] == [("Anna Lindqvist", 1, 1)]
+
+
 def test_latest_reasons_of_declined_and_withdrawn_requests(history):
     with at(1, month=4):
         services.aggregates_refresh()

@@ -188,3 +188,18 @@ def test_coordinators_can_update_the_figures_now(client, figures, directory):
     assert response["Location"] == "/staff/reports/?year=2026"
     after = client.get("/staff/reports/?period=year&year=2026").content.decode()
     assert "Inkommen 5 100 %" in _table(after, "funnel")
+
+
+def test_a_long_chart_draws_the_largest_rows_and_says_so():
+    from django.utils import translation
+
+    from reports.charts import CHART_ROWS, Figure, render_svg
+
+    rows = [[f"Kommun {n}", n] for n in range(40)]
+    figure = Figure(name="x", title="Test", description="Alla.", columns=["Kommun", "Antal"])
+    figure.rows, figure.kind = rows, "hbar"
+    with translation.override("sv"):
+        svg, _hash = render_svg(figure)
+    assert "Diagrammet visar de 30 största; tabellen har alla." in svg
+    assert ">Kommun 39<" in svg and ">Kommun 10<" in svg and ">Kommun 9<" not in svg
+    assert len(figure.rows) == 40 and CHART_ROWS == 30
