@@ -109,6 +109,7 @@ class ReportView(GenericAPIView):
     parser_classes = [JSONParser]
     permission_classes = [IsAuthenticated]
     pagination_class = None
+    has_query_params = True  # bad filter input is a documented 400
 
     def get_queryset(self):
         return Municipality.objects.none()
@@ -117,6 +118,12 @@ class ReportView(GenericAPIView):
         user = request.user
         if not (user.is_coordinator or user.is_registrar):  # type: ignore[union-attr]
             raise PermissionDenied(gettext("Only coordinators and registrars see the reports."))
+        # A filter given empty is an error here (the HTML form reads empty as "not chosen").
+        blank = [p.name for p in FILTERS if request.query_params.get(p.name, None) == ""]
+        if blank:
+            raise ValidationError(
+                {name: [gettext("This field may not be blank.")] for name in blank}
+            )
         form = ReportFilterForm(request.query_params)
         if not form.is_valid():
             raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})

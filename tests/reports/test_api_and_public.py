@@ -71,6 +71,10 @@ def test_bad_filter_is_a_400_naming_the_field(figures):  # noqa: F811
     response = _api("coordinator").get("/api/v1/reports/funnel/?municipality=0000")
     assert response.status_code == 400
     assert "municipality" in response.json()["error"]["fields"]
+    # Empty is not "any" in the API (the schema says a date): the caller hears it.
+    response = _api("coordinator").get("/api/v1/reports/lead-times/?start=&area=")
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"start", "area"}
 
 
 # --- The public page ------------------------------------------------------------------------
