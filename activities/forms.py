@@ -65,25 +65,28 @@ class RegistrationForm(forms.Form):
                     self.add_error(field, message)
 
 
+# What coordinators set on an activity, in the admin and on their own pages.
+EDITABLE = (
+    "kind",
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "place",
+    "online_url",
+    "capacity",
+    "registration_deadline",
+    "municipalities",
+    "areas",
+)
+
+
 class ActivityAdminForm(forms.ModelForm):
     """The admin's form: the service's rules (times, deadline) as field errors."""
 
     class Meta:
         model = Activity
-        fields = (
-            "kind",
-            "title",
-            "description",
-            "starts_at",
-            "ends_at",
-            "place",
-            "online_url",
-            "capacity",
-            "registration_deadline",
-            "municipalities",
-            "areas",
-            "published",
-        )
+        fields = (*EDITABLE, "published")
 
     def clean(self):
         cleaned = super().clean()
@@ -118,19 +121,7 @@ class ActivityStaffForm(forms.ModelForm):
 
     class Meta:
         model = Activity
-        fields = (
-            "kind",
-            "title",
-            "description",
-            "starts_at",
-            "ends_at",
-            "place",
-            "online_url",
-            "capacity",
-            "registration_deadline",
-            "municipalities",
-            "areas",
-        )
+        fields = EDITABLE
         widgets = {
             "starts_at": LocalDateTimeInput(),
             "ends_at": LocalDateTimeInput(),
