@@ -20,16 +20,17 @@ from activities.errors import ActivityError, ActivityFull
 from activities.ical import activity_url
 from activities.models import Activity, Registration
 from api.errors import ServiceError
+from api.fields import StrictSlugRelatedField
 from api.ratelimit import client_rate_exceeded
 from api.schema import ApiAutoSchema
 from directory.models import Municipality
 
 
 class ActivitySerializer(serializers.ModelSerializer):
-    municipalities: serializers.SlugRelatedField = serializers.SlugRelatedField(
+    municipalities: serializers.SlugRelatedField = StrictSlugRelatedField(
         slug_field="code", many=True, read_only=True
     )
-    areas: serializers.SlugRelatedField = serializers.SlugRelatedField(
+    areas: serializers.SlugRelatedField = StrictSlugRelatedField(
         slug_field="slug", many=True, read_only=True
     )
     seats_left = serializers.SerializerMethodField()
@@ -72,7 +73,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class RegistrationSerializer(serializers.ModelSerializer):
-    municipality: serializers.SlugRelatedField = serializers.SlugRelatedField(
+    municipality: serializers.SlugRelatedField = StrictSlugRelatedField(
         slug_field="code", read_only=True
     )
 
@@ -150,7 +151,7 @@ class RegistrationCreateSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254)
-    municipality = serializers.SlugRelatedField(
+    municipality = StrictSlugRelatedField(
         slug_field="code",
         queryset=Municipality.objects.filter(active=True),
         required=False,

@@ -51,6 +51,16 @@ class StrictSlugField(serializers.SlugField):
         return super().to_internal_value(data)
 
 
+class StrictSlugRelatedField(serializers.SlugRelatedField):
+    """An object by its slug; a value that cannot be one (not a string, or with a NUL, which
+    PostgreSQL refuses even to compare) is invalid input, not a server error."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class QueryBooleanField(serializers.BooleanField):
     """A query parameter that is exactly `true` or `false`."""
 

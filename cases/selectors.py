@@ -10,7 +10,6 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
@@ -36,6 +35,7 @@ from django.db.models.functions import JSONObject, RowNumber
 from django.utils import timezone
 
 from cases import policy
+from cases.expressions import ListSubquery
 from cases.models import (
     Case,
     CaseEvent,
@@ -307,10 +307,10 @@ def _one_case_with_links(queryset: QuerySet[Case]) -> Case | None:
     case = (
         queryset.select_related("municipality", "contact")
         .annotate(
-            linked_area_ids=ArraySubquery(
+            linked_area_ids=ListSubquery(
                 through_areas.objects.filter(case_id=OuterRef("pk")).values("area_id")
             ),
-            linked_form_ids=ArraySubquery(
+            linked_form_ids=ListSubquery(
                 through_forms.objects.filter(case_id=OuterRef("pk")).values("collaborationform_id")
             ),
         )
@@ -336,12 +336,18 @@ def _one_case_with_links(queryset: QuerySet[Case]) -> Case | None:
     return case
 
 
-def _linked_activities() -> ArraySubquery:
+def _moment(text: str) -> dt.datetime:
+    """A time read from JSON built in the database (SQLite writes UTC without an offset)."""
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _linked_activities() -> ListSubquery:
     """The activities (municipality visits) linked to the case, as one array in the case's own
     query, so the case page's query count does not change. Read by the relation's name: the
     activities app links to cases, and cases imports nothing of it."""
     through: Any = getattr(Case._meta.get_field("activities"), "through")  # noqa: B009
-    return ArraySubquery(
+    return ListSubquery(
         through._default_manager.filter(case_id=OuterRef("pk"))
         .order_by("activity__starts_at", "activity_id")
         .values(
@@ -351,7 +357,8 @@ def _linked_activities() -> ArraySubquery:
                 kind="activity__kind",
                 starts_at="activity__starts_at",
             )
-        )
+        ),
+        json_items=True,
     )
 
 
@@ -363,7 +370,7 @@ def case_for_staff(*, reference: str) -> Case | None:
     )
     if case is not None:
         for entry in case.linked_activities:  # type: ignore[attr-defined]
-            entry["starts_at"] = dt.datetime.fromisoformat(entry["starts_at"])
+            entry["starts_at"] = _moment(entry["starts_at"])
     return case
 
 
@@ -617,13 +624,13 @@ def case_receipt_queued(*, case_id: int) -> bool:
     return message_key_exists(key=f"receipt:{case_id}")
 
 
-def _meetings_array() -> ArraySubquery:
+def _meetings_array() -> ListSubquery:
     """The case's meetings, each with its participants' names, as one array in the case's own
     query (the case page and the tracking page are benchmarked: the meetings cost no query)."""
-    names = ArraySubquery(
+    names = ListSubquery(
         MeetingParticipant.objects.filter(meeting_id=OuterRef("pk")).order_by("id").values("name")
     )
-    return ArraySubquery(
+    return ListSubquery(
         CaseMeeting.objects.filter(case_id=OuterRef("pk"))
         .order_by("starts_at", "id")
         .values(
@@ -643,7 +650,8 @@ def _meetings_array() -> ArraySubquery:
                 sequence="sequence",
                 participant_names=names,
             )
-        )
+        ),
+        json_items=True,
     )
 
 
@@ -658,8 +666,8 @@ def case_meetings(*, case: Case) -> list[CaseMeeting]:
         row = dict(row)
         names = row.pop("participant_names", None) or []
         meeting = CaseMeeting(case_id=case.pk, **row)
-        meeting.starts_at = dt.datetime.fromisoformat(row["starts_at"])
-        meeting.ends_at = dt.datetime.fromisoformat(row["ends_at"])
+        meeting.starts_at = _moment(row["starts_at"])
+        meeting.ends_at = _moment(row["ends_at"])
         meeting._state.adding = False
         meeting.participant_names = names  # type: ignore[attr-defined]
         meetings.append(meeting)

@@ -18,6 +18,7 @@ from api.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictEmailField,
+    StrictSlugRelatedField,
 )
 from cases.forms import DESCRIPTION_MAX_LENGTH
 from cases.models import Case, CaseEvent
@@ -136,10 +137,10 @@ class CaseSerializer(serializers.ModelSerializer):
     state_label = serializers.CharField(source="get_state_display")
     municipality = _MunicipalityRef()
     contact = _ContactRef(allow_null=True)
-    areas: serializers.SlugRelatedField[Area] = serializers.SlugRelatedField(
+    areas: serializers.SlugRelatedField[Area] = StrictSlugRelatedField(
         slug_field="slug", many=True, read_only=True
     )
-    forms: serializers.SlugRelatedField[CollaborationForm] = serializers.SlugRelatedField(
+    forms: serializers.SlugRelatedField[CollaborationForm] = StrictSlugRelatedField(
         slug_field="slug", many=True, read_only=True
     )
 

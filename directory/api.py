@@ -23,6 +23,7 @@ from api.fields import (
     StrictCharField,
     StrictEmailField,
     StrictSlugField,
+    StrictSlugRelatedField,
 )
 from api.parsers import JSONParser
 from api.schema import ApiAutoSchema
@@ -112,7 +113,7 @@ class CollaborationFormSerializer(DirectorySerializer):
 
 
 class ContactPersonSerializer(DirectorySerializer):
-    areas = serializers.SlugRelatedField(
+    areas = StrictSlugRelatedField(
         slug_field="slug", many=True, queryset=Area.objects.all(), required=False
     )
     max_active_cases = serializers.IntegerField(

@@ -34,6 +34,25 @@ def test_api_refuses_a_nul_character_in_the_error_shape(directory, coordinator, 
     assert response.json()["error"]["code"] in ("invalid", "not_found")
 
 
+def test_a_nul_in_a_slug_of_a_json_body_names_the_field(directory):
+    from tests.factories import make_user
+
+    client = APIClient()
+    client.force_authenticate(make_user("admin"))
+    response = client.post(
+        "/api/v1/contacts/",
+        {"email": "ny@hb.se", "name": "Ny Person", "areas": ["a\x00b"]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["areas"]
+    response = APIClient().post(
+        "/api/v1/requests/", {"areas": ["a\x00b"], "forms": ["x\x00"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert {"areas.0", "forms.0"} <= set(response.json()["error"]["fields"])
+
+
 def test_public_form_with_a_nul_in_the_query_is_a_translated_400(directory, client):
     response = client.get("/requests/new/?contact=a%00b")
     assert response.status_code == 400
