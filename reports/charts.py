@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pygal
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
@@ -222,6 +224,26 @@ FIGURES: dict[str, Callable[[ReportFilter], Figure]] = {
     "areas": areas_figure,
     "load": load_figure,
 }
+
+
+def figures(names: list[str], f: ReportFilter) -> list[Figure]:
+    """The figures of `names`, each built once per refresh of the sums and language.
+
+    They change only when the refresh runs (every few minutes; the page says when), so the
+    cache key holds the refresh time: a refresh, the button included, makes new keys, and
+    a page never shows figures older than the time it states. The reports page draws seven
+    of them: ~0.7 s to build at 1,000,000 cases, then read from the cache.
+    """
+    state = selectors.freshness()
+    stamp = state.refreshed_at.timestamp() if state and state.refreshed_at else 0
+    scope = f"{get_language()}:{stamp}:{f.start}:{f.end}:{f.municipality_id}:{f.area_id}"
+    scope += f":{f.form_id}:{f.contact_id}"
+    keys = {name: f"reports:figure:{name}:{scope}" for name in names}
+    found = cache.get_many(list(keys.values()))
+    built = {key: FIGURES[name](f) for name, key in keys.items() if key not in found}
+    if built:
+        cache.set_many(built, 3600)
+    return [found.get(key) or built[key] for key in keys.values()]
 
 
 # --- SVG ------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def staff_reports(request: HttpRequest) -> HttpResponse:
     _staff(request)
     form, f = _filter(request)
     query = request.GET.urlencode()
-    figures = [charts.FIGURES[name](f) for name in charts.FIGURES]
+    figures = charts.figures(list(charts.FIGURES), f)
     return render(
         request,
         "reports/staff.html",
@@ -69,11 +69,10 @@ def staff_reports(request: HttpRequest) -> HttpResponse:
 def staff_chart(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     """One report's figures: as an SVG chart, CSV or XLSX."""
     _staff(request)
-    build = charts.FIGURES.get(name)
-    if build is None:
+    if name not in charts.FIGURES:
         raise Http404(_("No such report."))
     _form, f = _filter(request)
-    figure = build(f)
+    (figure,) = charts.figures([name], f)
     if fmt == "svg":
         return charts.svg_response(figure)
     if fmt == "xlsx":
@@ -112,7 +111,7 @@ def annual_report(request: HttpRequest, code: str, year: int) -> HttpResponse:
             "municipality": municipality,
             "year": year,
             "summary": selectors.municipality_summary(municipality, start, end),
-            "figures": [charts.FIGURES[name](f) for name in ("funnel", "lead-times", "trend")],
+            "figures": charts.figures(["funnel", "lead-times", "trend"], f),
             "query": f"period=year&year={year}&municipality={code}",
             "freshness": selectors.freshness(),
         },
