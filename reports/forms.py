@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Area, CollaborationForm, ContactPerson, Municipality
@@ -46,6 +49,29 @@ def period_bounds(
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
+class LongSelect(forms.Select):
+    """A <select> of thousands of options (every contact person), written here: Django's
+    template per option took about 0.6 s of the reports page at 5,000 contact persons."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = [
+            format_html(
+                '<option value="{}"{}>{}</option>',
+                option["value"],
+                mark_safe(" selected") if option["selected"] else "",
+                option["label"],
+            )
+            for _group, group_options, _index in widget["optgroups"]
+            for option in group_options
+        ]
+        return format_html(
+            "<select{}>\n  {}\n</select>",
+            flatatt({"name": widget["name"], **widget["attrs"]}),
+            mark_safe("\n  ".join(options)),
+        )
+
+
 class ReportFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
@@ -82,6 +108,7 @@ class ReportFilterForm(forms.Form):
         to_field_name="email",
         required=False,
         empty_label=_("All"),
+        widget=LongSelect,
     )
 
     def clean(self):

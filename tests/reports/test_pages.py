@@ -108,6 +108,17 @@ def test_municipality_filter_narrows_every_report(client, figures):
     assert "Borås" not in _table(html, "municipalities")
 
 
+def test_contact_person_filter_lists_everyone_and_keeps_the_chosen(client, figures):
+    _login(client, "coordinator")
+    html = client.get(
+        "/staff/reports/?period=year&year=2026&contact=lena.forsberg@hb.example"
+    ).content.decode()
+    assert '<option value="lena.forsberg@hb.example" selected>' in html
+    assert '<option value="" >' not in html and '<option value="">Alla</option>' in html
+    assert html.count("<option value=") >= ContactPerson.objects.count() + 1
+    assert "Inkommen 1 100 %" in _table(html, "funnel")
+
+
 def test_bad_filter_input_shows_a_swedish_error_and_keeps_the_other_filters(client, figures):
     _login(client, "coordinator")
     response = client.get(
