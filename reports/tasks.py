@@ -15,5 +15,5 @@ def refresh_report_figures() -> int:
 
 # A full rebuild at a million cases takes minutes: beyond the default time limit.
 @shared_task(time_limit=3600)
-def rebuild_report_figures() -> int:
-    return services.aggregates_refresh(full=True).last_event_id
+def rebuild_report_figures(period_days: int = services.FULL_PERIOD_DAYS) -> int:
+    return services.aggregates_refresh(full=True, period_days=period_days).last_event_id

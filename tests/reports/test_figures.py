@@ -25,7 +25,7 @@ from cases.services import case_transition
 from directory.models import Area, ContactPerson, Municipality
 from reports import selectors, services
 from reports.calendar import percentile, working_days_between
-from reports.models import CaseFact
+from reports.models import CaseFact, DailyFact, DailyLeadTime
 from reports.selectors import ReportFilter
 from tests.factories import make_case, make_contact_user
 
@@ -159,6 +159,81 @@ def test_incremental_refreshes_give_the_same_figures_as_a_full_rebuild(history):
     f = selectors.funnel(MARCH)
     assert (f["handed_back"], f["open"]) == (2, 3)
     assert CaseFact.objects.get(case_id=history["d"].pk).state == "received"
+
+
+def _stored_figures() -> dict[str, list[tuple]]:
+    """Every stored figure, without the row ids: what the pages read."""
+
+    def rows(model) -> list[tuple]:
+        names = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
+        return sorted(model.objects.values_list(*names))
+
+    return {
+        "facts": rows(CaseFact),
+        "daily": rows(DailyFact),
+        "lead_times": rows(DailyLeadTime),
+    }
+
+
+def test_full_rebuild_one_day_at_a_time_stores_exactly_the_figures_of_one_built_at_once(
+    history,
+):
+    with at(1, month=4):
+        services.aggregates_refresh()
+        incremental = _stored_figures()
+        services.aggregates_refresh(full=True, period_days=10_000)
+        assert _stored_figures() == incremental
+        # From nothing, and from what is there: each day (2 February .. 6 March) its own
+        # transaction.
+        for model in (CaseFact, DailyFact, DailyLeadTime):
+            model.objects.all().delete()
+        services.aggregates_refresh(full=True, period_days=1)
+        assert _stored_figures() == incremental
+        services.aggregates_refresh(full=True, period_days=3)
+        assert _stored_figures() == incremental
+    assert sum(row[-1] for row in incremental["lead_times"]) > 0
+    _check_march(history)
+
+
+def test_full_rebuild_corrects_wrong_figures_and_removes_figures_of_days_without_cases(
+    history,
+):
+    with at(1, month=4):
+        services.aggregates_refresh()
+        right = _stored_figures()
+        DailyFact.objects.filter(day=dt.date(2026, 3, 2), dim="").update(received=99)
+        DailyLeadTime.objects.filter(day=dt.date(2026, 3, 3)).update(days=7)
+        DailyFact.objects.create(day=dt.date(2026, 2, 20), municipality_id=0, received=4)
+        CaseFact.objects.filter(case_id=history["a"].pk).update(reached_project=False)
+        assert selectors.funnel(MARCH)["received"] != 5
+        services.aggregates_refresh(full=True, period_days=2)
+    assert _stored_figures() == right
+    _check_march(history)
+
+
+def test_a_reader_sees_each_period_of_a_full_rebuild_either_old_or_new(history, monkeypatch):
+    """Each period is replaced in one transaction: a rebuild that fails (or is read) in the
+    middle leaves the periods before it rebuilt and the others as they were, whole."""
+    with at(1, month=4):
+        services.aggregates_refresh()
+    # Wrong figures in February (F) and in March (A..E).
+    DailyFact.objects.filter(day=dt.date(2026, 2, 2)).update(received=9)
+    DailyFact.objects.filter(day=dt.date(2026, 3, 2)).update(received=9)
+    replace = services._rows_replace
+
+    def fail_in_march(model, new, first, last):
+        replace(model, new, first, last)  # DailyFact first: written, then rolled back
+        if first.month == 3 and model is DailyLeadTime:
+            raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "_rows_replace", fail_in_march)
+    with at(1, month=4), pytest.raises(RuntimeError):
+        # 2 February .. 1 March, then 2 March .. 6 March.
+        services.aggregates_refresh(full=True, period_days=28)
+    assert {r.received for r in DailyFact.objects.filter(day=dt.date(2026, 2, 2))} == {1}
+    assert {r.received for r in DailyFact.objects.filter(day=dt.date(2026, 3, 2))} == {9}
+    # March is whole: its lead times were not touched either.
+    assert selectors.lead_times(MARCH)["measures"][0]["count"] == 4
 
 
 def test_filters_by_municipality_area_and_contact_person(history):

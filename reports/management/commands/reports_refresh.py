@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from reports import tasks
+from reports import services, tasks
 from reports.models import CaseFact, DailyFact, DailyLeadTime
 
 
@@ -19,11 +19,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--full", action="store_true", help="Rebuild every figure.")
+        parser.add_argument(
+            "--period-days",
+            type=int,
+            default=services.FULL_PERIOD_DAYS,
+            help="With --full: the days received rebuilt per transaction.",
+        )
 
-    def handle(self, *args, full: bool = False, **options):
+    def handle(self, *args, full: bool = False, period_days: int = 0, **options):
+        if period_days < 1:
+            raise CommandError("--period-days must be at least 1.")
         started = time.monotonic()
         # The tasks' own functions, run here: the same code as the beat schedule runs.
-        (tasks.rebuild_report_figures if full else tasks.refresh_report_figures)()
+        if full:
+            tasks.rebuild_report_figures(period_days=period_days)
+        else:
+            tasks.refresh_report_figures()
         self.stdout.write(
             json.dumps(
                 {
