@@ -50,6 +50,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,6 +92,8 @@ OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "results"))
 BIN = Path(sys.executable).parent
 DATABASE_URL = f"{PG}/{DB_NAME}"
 BASE = f"http://127.0.0.1:{PORT}"
+# Keys of the rows a run writes itself: a reused database keeps those of earlier runs.
+RUN_ID = uuid.uuid4().hex[:12]
 DEEP_PAGE = 400  # rows 9,976-10,000: far deeper than a person pages, deep enough for OFFSET
 
 ENV = {
@@ -647,7 +650,7 @@ def delivery(processes: int, run: int) -> dict:
     rows = OutboxMessage.objects.bulk_create(
         [
             OutboxMessage(
-                key=f"bench-delivery:{run}:{i}",
+                key=f"bench-delivery:{RUN_ID}:{run}:{i}",
                 kind="bench",
                 recipient=f"mottagare{i}@kommun.example",
                 subject=f"Samverka bench {run}/{i}",
