@@ -105,20 +105,37 @@ def history(ids: list[int]) -> list[HandledCase]:
     ]
 
 
+def rss_mb() -> float:
+    """This process's resident memory (Linux), for what the index costs a web process."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def main() -> None:
     populate()
     requests = [
         *json.loads((ROOT / "directory" / "data" / "evaluation.json").read_text()),
         *json.loads((ROOT / "directory" / "data" / "evaluation_harder.json").read_text()),
     ]
+    handled: list[HandledCase] = []
+    register_history_source(lambda: handled)
+    rss_before = rss_mb()
     started = time.perf_counter()
     index = build_index()
     build_ms = (time.perf_counter() - started) * 1000
-    handled = history(list(index.docs))
-    register_history_source(lambda: handled)
+    rss_index = rss_mb()
+    handled.extend(history(list(index.docs)))
+    rss_history = rss_mb()
     started = time.perf_counter()
     profiles = build_profiles(handled, index)
     profiles_ms = (time.perf_counter() - started) * 1000
+    rss_profiles = rss_mb()
     get_index()  # warm the process cache like a running server
     get_profiles()
     timings = []
@@ -143,6 +160,10 @@ def main() -> None:
     print(
         f"profiles: {profiles.cases} handled cases, {len(profiles.exact)} terms, "
         f"built in {profiles_ms:.0f} ms (at most once a minute while cases move)"
+    )
+    print(
+        f"memory (RSS): index +{rss_index - rss_before:.1f} MB, "
+        f"profiles +{rss_profiles - rss_history:.1f} MB"
     )
     print(
         f"suggestions per request over {len(timings)} calls: "

@@ -122,6 +122,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's renderer, with the common widgets written in Python (config/widgets.py).
+FORM_RENDERER = "config.widgets.WidgetRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 # Without DATABASE_URL: SQLite under var/, in WAL mode with IMMEDIATE transactions and a busy

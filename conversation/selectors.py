@@ -19,6 +19,47 @@ def case_messages(*, case: Case) -> list[Message]:
     )
 
 
+MESSAGE_FIELDS = (
+    "id",
+    "direction",
+    "author__first_name",
+    "author__last_name",
+    "author__email",
+    "body",
+    "channel",
+    "sender_email",
+    "flagged",
+    "flag_reasons",
+    "refused_files",
+    "created_at",
+    "erased_at",
+)
+
+
+def case_messages_shown(*, case: Case) -> list[dict]:
+    """The conversation as the case page and the tracking page print it, oldest first: plain
+    dicts (no model instances: building 50 messages and their prefetch was a fifth of the
+    tracking page), each with `files` (id, filename, size). Two queries, one if no messages."""
+    messages = [
+        dict(zip(MESSAGE_FIELDS, row, strict=True))
+        for row in Message.objects.filter(case=case)
+        .order_by("created_at", "id")
+        .values_list(*MESSAGE_FIELDS)
+    ]
+    if not messages:
+        return messages
+    files: dict[int, list[tuple[int, str, int]]] = {}
+    for message_id, pk, filename, size in (
+        Attachment.objects.filter(message__case=case)
+        .order_by("id")
+        .values_list("message_id", "id", "filename", "size")
+    ):
+        files.setdefault(message_id, []).append((pk, filename, size))
+    for message in messages:
+        message["files"] = files.get(message["id"], ())
+    return messages
+
+
 def case_attachment(*, case_id: int, attachment_id: int) -> Attachment | None:
     """One file of a case (None if it is not that case's)."""
     return (

@@ -9,7 +9,8 @@ How a request is matched against a contact person:
    ("vill", "kommun", "behöver", "hjälper", "minska") are dropped. Each word is reduced with the
    Swedish Snowball stemmer; a stem shorter than four letters keeps the whole word ("demens" →
    "dem" would match "dementa" and "demokrati").
-2. The directory side becomes an index: term → {contact: (field weight, shown word)}. Fields
+2. The directory side becomes an index: term → who holds it, with field weight and shown word
+   (`Postings`, compact arrays: the index lives in every web process). Fields
    weigh differently: keywords 3, presentation 1.5, title and department 1, area names 1,
    area descriptions 0.5. The index also holds every prefix and suffix (≥ 4 letters) of each
    term, so a request word can be the head or tail of a directory compound.
@@ -47,14 +48,18 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import sys
 import threading
 import time
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache, partial
 from operator import itemgetter
+from typing import cast
 
 import snowballstemmer
 from django.core.cache import cache
@@ -167,21 +172,99 @@ def terms(text: str) -> tuple[tuple[str, str], ...]:
 # --- The index -----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ContactDoc:
     id: int
     email: str
     name: str
-    area_ids: frozenset[int]
-    area_names: dict[int, str]
+    area_ids: frozenset[int]  # one object per distinct set of areas, shared by its members
     languages: frozenset[str]
     capacity: int
     away_until: date | None = None
     general: bool = False
 
 
-# term → contact id → (field weight, shown word, field)
-Postings = dict[str, dict[int, tuple[float, str, str]]]
+# What one contact (or area) holds of each term: (field weight, shown word, field). Built per
+# contact, then appended to the term's Postings.
+Held = dict[str, tuple[float, str, str]]
+KINDS = ("keyword", "bio", "title", "area", "area_text", "name", "history")
+KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+
+
+class Postings:
+    """Who holds one term, as parallel arrays in the directory's name order.
+
+    A dict of (weight, shown word, field) tuples per contact cost about 100 bytes a posting:
+    with 5,000 contacts and their learned profiles, about 80 MB in every web process. Here a
+    posting is a contact id, its rank in the name order, a weight, a shared word, a field code
+    and (profiles only) the reference of the case that taught it most. Ranks ascend, so a
+    contact is found by bisection.
+    """
+
+    __slots__ = ("ids", "ranks", "weights", "shown", "kinds", "refs")
+
+    def __init__(self, with_refs: bool = False) -> None:
+        self.ids = array("i")
+        self.ranks = array("i")
+        self.weights = array("d")
+        self.shown: Sequence[str] = []
+        self.kinds: bytes | bytearray = bytearray()
+        self.refs: Sequence[str] | None = [] if with_refs else None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def append(self, contact_id: int, rank: int, posting: tuple[float, str, str], ref: str) -> None:
+        weight, shown, kind = posting
+        self.ids.append(contact_id)
+        self.ranks.append(rank)
+        self.weights.append(weight)
+        cast(list, self.shown).append(sys.intern(shown))
+        cast(bytearray, self.kinds).append(KIND_CODES[kind])
+        if self.refs is not None:
+            cast(list, self.refs).append(ref)
+
+    def freeze(self) -> None:
+        self.shown = tuple(self.shown)
+        self.kinds = bytes(self.kinds)
+        if self.refs is not None:
+            self.refs = tuple(self.refs)
+
+    def positions(self, ranks: list[int]) -> list[int]:
+        """Where the contacts of these ranks (ascending) are, for those who hold the term."""
+        found = []
+        own = self.ranks
+        n = len(own)
+        i = 0
+        for rank in ranks:
+            i = bisect_left(own, rank, i)
+            if i == n:
+                break
+            if own[i] == rank:
+                found.append(i)
+        return found
+
+    def get(self, contact_id: int) -> tuple[float, str, str] | None:
+        """(weight, shown word, field) of one contact, or None."""
+        for i, cid in enumerate(self.ids):
+            if cid == contact_id:
+                return self.weights[i], self.shown[i], KINDS[self.kinds[i]]
+        return None
+
+
+def _collect(
+    exact: dict[str, Postings],
+    held: Held,
+    contact_id: int,
+    rank: int,
+    refs: Mapping[str, str] | None = None,
+) -> None:
+    """Append what one contact holds; contacts come in rank order."""
+    for term, posting in held.items():
+        postings = exact.get(term)
+        if postings is None:
+            postings = exact[term] = Postings(with_refs=refs is not None)
+        postings.append(contact_id, rank, posting, refs[term] if refs is not None else "")
 
 
 @dataclass
@@ -191,20 +274,22 @@ class TermIndex:
     `exact` holds what is a person's own (keywords, presentation, title; a profile); what
     they hold through an area is held once per area (`areas`, term → area id → posting):
     at 5,000 contacts an area has a thousand members, and walking them for every matched
-    area word cost most of the ranking time. `plists` are `exact` as (contact, weight × idf)
-    lists, the form the ranking walks.
+    area word cost most of the ranking time. `plists` are `exact` as (contact ids,
+    weight × idf) arrays, the form the ranking walks. `rank` is each contact's place in the
+    directory's name order (the order of every term's postings).
     """
 
-    exact: Postings
-    heads: dict[str, set[str]]
-    tails: dict[str, set[str]]
+    exact: dict[str, Postings]
+    heads: dict[str, tuple[str, ...]]
+    tails: dict[str, tuple[str, ...]]
     idf: dict[str, float]
-    plists: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    plists: dict[str, tuple[array[int], array[float]]] = field(default_factory=dict)
     areas: dict[str, dict[int, tuple[float, str, str]]] = field(default_factory=dict)
+    rank: dict[int, int] = field(default_factory=dict)
 
 
 def _term_index(
-    exact: Postings,
+    exact: dict[str, Postings],
     n_contacts: int,
     areas: dict[str, dict[int, tuple[float, str, str]]] | None = None,
     area_sizes: Mapping[int, int] | None = None,
@@ -227,16 +312,24 @@ def _term_index(
     # Names are for the directory search only, never evidence for a suggestion; and a
     # posting worth less than MIN_POSTING_POINTS (a common word of an old case) moves no one
     # into the suggestions, but walking it costs as much as a rare keyword.
-    plists = {
-        t: [
-            (cid, points)
-            for cid, posting in postings.items()
-            if posting[2] != "name" and (points := posting[0] * idf[t]) >= MIN_POSTING_POINTS
-        ]
-        for t, postings in exact.items()
-    }
+    name = KIND_CODES["name"]
+    plists = {}
+    for t, postings in exact.items():
+        postings.freeze()
+        ids, points = array("i"), array("d")
+        for cid, weight, kind in zip(postings.ids, postings.weights, postings.kinds, strict=True):
+            if kind != name and (value := weight * idf[t]) >= MIN_POSTING_POINTS:
+                ids.append(cid)
+                points.append(value)
+        if ids:
+            plists[t] = (ids, points)
     return TermIndex(
-        exact=exact, heads=dict(heads), tails=dict(tails), idf=idf, plists=plists, areas=areas
+        exact=exact,
+        heads={k: tuple(v) for k, v in heads.items()},
+        tails={k: tuple(v) for k, v in tails.items()},
+        idf=idf,
+        plists=plists,
+        areas=areas,
     )
 
 
@@ -246,6 +339,7 @@ class DirectoryIndex(TermIndex):
     docs: dict[int, ContactDoc] = field(default_factory=dict)
     # People with the same areas, by name: they share every area point.
     groups: dict[frozenset[int], list[int]] = field(default_factory=dict)
+    area_names: dict[int, str] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     area_slugs: dict[str, int] = field(default_factory=dict)
     form_names: dict[str, str] = field(default_factory=dict)
@@ -257,41 +351,41 @@ class DirectoryIndex(TermIndex):
 
 @dataclass
 class ProfileIndex(TermIndex):
-    """The learned profiles: words of handled cases per contact, and which case taught it."""
+    """The learned profiles: words of handled cases per contact, and which case taught it
+    (the postings' `refs`)."""
 
-    # (term, contact id) → the reference of the case that taught it most
-    taught_by: dict[tuple[str, int], str] = field(default_factory=dict)
     cases: int = 0
     generation: int = 0
     built_at: float = field(default_factory=time.monotonic)
 
 
-def _add(exact: Postings, term: str, contact_id: int, weight: float, shown: str, kind: str) -> None:
-    postings = exact.setdefault(term, {})
-    old = postings.get(contact_id)
+def _add(held: Held, term: str, weight: float, shown: str, kind: str) -> None:
+    old = held.get(term)
     if old is None or old[0] < weight:
-        postings[contact_id] = (weight, shown, kind)
+        held[term] = (weight, shown, kind)
 
 
 def _add_text(
-    exact: Postings,
+    held: Held,
     vocabulary: Vocabulary,
     text: str,
-    contact_id: int,
     weight: float,
     kind: str,
     shown: str | None = None,
 ) -> None:
     """The words of `text` and the vocabulary's concepts in it, for one contact's field."""
     for term, word in terms(text):
-        _add(exact, term, contact_id, weight, shown or word, kind)
+        _add(held, term, weight, shown or word, kind)
         if shown:
-            _add(exact, word, contact_id, weight, shown, kind)
+            _add(held, word, weight, shown, kind)
     for concept, strength, found in _text_concepts(vocabulary, text):
-        _add(exact, concept, contact_id, weight * strength, shown or found, kind)
+        _add(held, concept, weight * strength, shown or found, kind)
 
 
-MEMO_TEXTS = 50_000
+# Texts whose concepts are remembered (request texts, keywords and areas repeat). Small: a
+# handled case's text is read once per build of the profiles, and 50,000 of them cost a web
+# process tens of megabytes for nothing.
+MEMO_TEXTS = 2_000
 
 
 def _text_concepts(vocabulary: Vocabulary, text: str) -> list[tuple[str, float, str]]:
@@ -343,25 +437,27 @@ def load_vocabulary(extra_words: Iterable[str] = ()) -> Vocabulary:
 def build_index(generation: int = 0) -> DirectoryIndex:
     """Read the active directory and the vocabulary (five queries) and build the index."""
     areas = {a.pk: a for a in Area.objects.filter(active=True)}
-    contacts = list(ContactPerson.objects.filter(active=True).prefetch_related("areas"))
+    contacts = list(ContactPerson.objects.filter(active=True))
+    # Area ids, not prefetched Area objects: a prefetch builds a queryset and an Area per
+    # person, which doubled the memory a build of 5,000 people needs (31 → 15 MB at its peak,
+    # tracemalloc), memory a web process keeps.
+    area_ids_of: dict[int, list[int]] = defaultdict(list)
+    for contact_id, area_id in ContactPerson.areas.through.objects.filter(
+        contactperson__active=True, area__active=True
+    ).values_list("contactperson_id", "area_id"):
+        area_ids_of[contact_id].append(area_id)
     keywords = {w for p in contacts for k in p.keyword_list for w in words(k)}
     vocabulary = load_vocabulary(extra_words=keywords)
     docs: dict[int, ContactDoc] = {}
-    exact: Postings = {}
+    exact: dict[str, Postings] = {}
     area_postings: dict[str, dict[int, tuple[float, str, str]]] = {}
     for area in areas.values():
-        postings: Postings = {}
-        _add_text(postings, vocabulary, f"{area.name_sv} {area.name_en}", area.pk, 1.0, "area")
+        held: Held = {}
+        _add_text(held, vocabulary, f"{area.name_sv} {area.name_en}", 1.0, "area")
         _add_text(
-            postings,
-            vocabulary,
-            f"{area.description_sv} {area.description_en}",
-            area.pk,
-            1.0,
-            "area_text",
+            held, vocabulary, f"{area.description_sv} {area.description_en}", 1.0, "area_text"
         )
-        for term, by_area in postings.items():
-            strength, word, kind = by_area[area.pk]
+        for term, (strength, word, kind) in held.items():
             shown = area.name_sv if kind == "area" else word
             area_postings.setdefault(term, {})[area.pk] = (
                 FIELD_WEIGHTS[kind] * strength,
@@ -370,33 +466,36 @@ def build_index(generation: int = 0) -> DirectoryIndex:
             )
     groups: dict[frozenset[int], list[int]] = defaultdict(list)
     area_sizes: dict[int, int] = defaultdict(int)
+    rank: dict[int, int] = {}
+    shared: dict[frozenset, frozenset] = {}  # equal area and language sets as one object
     for person in sorted(contacts, key=lambda p: p.name):
-        person_areas = [a for a in person.areas.all() if a.pk in areas]
+        area_ids = frozenset(a for a in area_ids_of[person.pk] if a in areas)
+        languages = frozenset(person.language_list)
         docs[person.pk] = ContactDoc(
             id=person.pk,
             email=person.email,
             name=person.name,
-            area_ids=frozenset(a.pk for a in person_areas),
-            area_names={a.pk: a.name_sv for a in person_areas},
-            languages=frozenset(person.language_list),
+            area_ids=shared.setdefault(area_ids, area_ids),
+            languages=shared.setdefault(languages, languages),
             capacity=person.max_active_cases,
             away_until=person.away_until,
             general=person.general_contact,
         )
+        rank[person.pk] = len(rank)
         groups[docs[person.pk].area_ids].append(person.pk)
-        for area in person_areas:
-            area_sizes[area.pk] += 1
+        for area_id in area_ids:
+            area_sizes[area_id] += 1
+        held = {}
         for keyword in person.keyword_list:
-            _add_text(
-                exact, vocabulary, keyword, person.pk, FIELD_WEIGHTS["keyword"], "keyword", keyword
-            )
+            _add_text(held, vocabulary, keyword, FIELD_WEIGHTS["keyword"], "keyword", keyword)
         for kind, text in (
             ("bio", person.bio_sv),
             ("title", f"{person.title} {person.department}"),
         ):
-            _add_text(exact, vocabulary, text, person.pk, FIELD_WEIGHTS[kind], kind)
+            _add_text(held, vocabulary, text, FIELD_WEIGHTS[kind], kind)
         for term, word in terms(person.name):
-            _add(exact, term, person.pk, FIELD_WEIGHTS["name"], word, "name")
+            _add(held, term, FIELD_WEIGHTS["name"], word, "name")
+        _collect(exact, held, person.pk, rank[person.pk])
 
     index = _term_index(exact, len(docs), area_postings, area_sizes)
     return DirectoryIndex(
@@ -406,9 +505,11 @@ def build_index(generation: int = 0) -> DirectoryIndex:
         idf=index.idf,
         plists=index.plists,
         areas=index.areas,
+        rank=rank,
         generation=generation,
         docs=docs,
         groups=dict(groups),
+        area_names={a.pk: a.name_sv for a in areas.values()},
         vocabulary=vocabulary,
         area_slugs={a.slug: a.pk for a in areas.values()},
         form_names={
@@ -429,7 +530,9 @@ def build_profiles(
 
     A word's weight for a person is the sum over their cases of the case's weight (stage and
     age, `case_weight`) × 1.0 for a title word or 0.6 for a text word, capped at a keyword's
-    weight; the case that gave most is remembered for the reason.
+    weight; the case that gave most is remembered for the reason. Only a person's
+    HISTORY_TERMS strongest words are kept: the rest barely move a ranking, and every kept
+    (word, person) pair costs memory in each web process.
     """
     today = today or timezone.localdate()
     per_contact: dict[int, list[HandledCase]] = defaultdict(list)
@@ -438,11 +541,13 @@ def build_profiles(
             HISTORY_PER_CONTACT
         ):
             per_contact[case.contact_id].append(case)
-    sums: dict[tuple[str, int], float] = defaultdict(float)
-    best: dict[tuple[str, int], tuple[float, str, str]] = {}
+    exact: dict[str, Postings] = {}
     n_cases = 0
-    for contact_id, handled in per_contact.items():
-        for case in handled:
+    # One person at a time, in the directory's name order (the order of the postings).
+    for contact_id in sorted(per_contact, key=index.rank.__getitem__):
+        sums: dict[str, float] = defaultdict(float)
+        best: dict[str, tuple[float, str, str]] = {}
+        for case in per_contact[contact_id]:
             weight = case_weight(case, today)
             if weight <= 0:
                 continue
@@ -456,31 +561,16 @@ def build_profiles(
                     if learned.get(concept, (0.0, ""))[0] < factor * strength:
                         learned[concept] = (factor * strength, shown)
             for term, (factor, word) in learned.items():
-                key = (term, contact_id)
-                sums[key] += weight * factor
-                if best.get(key, (0.0, "", ""))[0] < weight * factor:
-                    best[key] = (weight * factor, word, case.reference)
-    # Per person only their HISTORY_TERMS strongest words: the rest barely move a ranking, and
-    # every kept (word, person) pair costs memory in each web process.
-    strongest: dict[int, list[tuple[float, str]]] = defaultdict(list)
-    for (term, contact_id), total in sums.items():
-        strongest[contact_id].append((total, term))
-    kept = {
-        (term, contact_id)
-        for contact_id, weighted in strongest.items()
-        for _total, term in heapq.nlargest(HISTORY_TERMS, weighted)
-    }
-    exact: Postings = {}
-    for term, contact_id in kept:
-        _points, word, _reference = best[(term, contact_id)]
-        _add(
-            exact,
-            term,
-            contact_id,
-            min(sums[(term, contact_id)], HISTORY_MAX_WEIGHT),
-            word,
-            "history",
-        )
+                sums[term] += weight * factor
+                if best.get(term, (0.0, "", ""))[0] < weight * factor:
+                    best[term] = (weight * factor, word, case.reference)
+        strongest = heapq.nlargest(HISTORY_TERMS, [(total, term) for term, total in sums.items()])
+        held = {
+            term: (min(total, HISTORY_MAX_WEIGHT), best[term][1], "history")
+            for total, term in strongest
+        }
+        refs = {term: best[term][2] for term in held}
+        _collect(exact, held, contact_id, index.rank[contact_id], refs)
     terms_index = _term_index(exact, len(index.docs))
     return ProfileIndex(
         exact=terms_index.exact,
@@ -488,7 +578,7 @@ def build_profiles(
         tails=terms_index.tails,
         idf=terms_index.idf,
         plists=terms_index.plists,
-        taught_by={key: best[key][2] for key in kept},
+        rank=index.rank,
         cases=n_cases,
         generation=generation,
     )
@@ -737,7 +827,7 @@ def _fast_scores(
             plist = source.plists.get(t)
             if plist:
                 get = best.get
-                for cid, w in plist:
+                for cid, w in zip(*plist, strict=True):
                     v = w * qf
                     if v > get(cid, 0.0):
                         best[cid] = v
@@ -795,23 +885,36 @@ def score_text(
     profiles = profiles or NO_PROFILES
     prepared = _prepared(index, title, text, extra, profiles)
     chosen = set(only) if only is not None else None
+    # The chosen contacts' places in each source's postings (both are in name order).
+    chosen_ranks = {
+        id(source): sorted(source.rank[c] for c in chosen if c in source.rank)
+        for source in (index, profiles)
+        if chosen is not None
+    }
     results: dict[int, Scored] = {}
     for _unit, matches in prepared:
         best: dict[int, tuple[float, str, str]] = {}
         take = partial(_take, best)
         for source, t, qf in matches:
             idf = source.idf[t]
-            postings = source.exact.get(t, {})
-            if chosen is not None:
-                items = [(c, postings[c]) for c in chosen if c in postings]
-            else:
-                items = list(postings.items())
-            for cid, (weight, shown, kind) in items:
-                if fields is None or kind in fields:
-                    reference = ""
-                    if isinstance(source, ProfileIndex):
-                        reference = source.taught_by.get((t, cid), "")
-                    take(cid, weight * idf * qf, shown, reference)
+            postings = source.exact.get(t)
+            if postings is not None:
+                positions: Iterable[int] = (
+                    range(len(postings))
+                    if chosen is None
+                    else postings.positions(chosen_ranks[id(source)])
+                )
+                ids, weights, shown, kinds = (
+                    postings.ids,
+                    postings.weights,
+                    postings.shown,
+                    postings.kinds,
+                )
+                refs = postings.refs  # the cases that taught a profile's words
+                for i in positions:
+                    if fields is None or KINDS[kinds[i]] in fields:
+                        reference = refs[i] if refs is not None else ""
+                        take(ids[i], weights[i] * idf * qf, shown[i], reference)
             for aid, (weight, shown, kind) in source.areas.get(t, {}).items():
                 if fields is not None and kind not in fields:
                     continue
@@ -944,7 +1047,7 @@ def rank_contacts(
         scored = explained.get(cid) or Scored(cid)
         doc = index.docs[cid]
         overlap = doc.area_ids & wanted_areas
-        scored.areas = sorted(doc.area_names[a] for a in overlap)
+        scored.areas = sorted(index.area_names[a] for a in overlap)
         scored.score = totals[cid]
         candidates.append(scored)
     counts = loads([r.contact_id for r in candidates]) if callable(loads) else loads

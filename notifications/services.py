@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -176,39 +176,67 @@ def messages_queue_bulk(specs: list[MessageSpec]) -> int:
     return len(ids)
 
 
-def messages_queue_fanout(*, spec: MessageSpec, recipients: QuerySet, key_prefix: str) -> int:
-    """Queue `spec` once per row of `recipients` in ONE statement: INSERT ... SELECT.
+def messages_queue_fanout(
+    *,
+    spec: MessageSpec,
+    recipients: QuerySet | tuple[str, Sequence[Any]],
+    key_prefix: str,
+    also: Sequence[MessageSpec] = (),
+) -> int:
+    """Queue `spec` once per row of `recipients`, and the messages `also`, in ONE statement:
+    INSERT ... SELECT.
 
-    `recipients` is any queryset with `id` and `email` (e.g. the users to tell); each row gets
-    the key `<key_prefix><id>` and is sent to its email, rendered when sent (`spec.lazy`: the
-    app registers its context). Existing keys are left alone. For a hot path (the intake):
-    no SELECT round trip, no per-recipient INSERT. Returns how many rows were queued.
+    `recipients` is any queryset with `id` and `email` (e.g. the users to tell), or the SQL
+    and parameters of one selecting them (a hot caller can compile it once per process); each
+    row gets the key `<key_prefix><id>` and is sent to its email, rendered when sent
+    (`spec.lazy`: the app registers its context). `also` are whole messages of their own (the
+    requester's receipt of the request the coordinators are told of), written by the same
+    statement. Existing keys are left alone. For a hot path (the intake): no SELECT round
+    trip, no INSERT per message. Returns how many rows were queued.
     """
-    message = spec.render()
-    quote = connections["default"].ops.quote_name
     connection = connections["default"]
-    columns, selects, params = [], [], []
+    quote = connection.ops.quote_name
+    columns: list[str] = []
+    rows: list[list[str]] = [[] for _ in also]
+    params: list[Any] = []
+    fanout: list[str] = []
+    fanout_params: list[Any] = []
+    message, singles = spec.render(), [single.render() for single in also]
     for model_field in OutboxMessage._meta.concrete_fields:
         if model_field.primary_key:
             continue
         columns.append(quote(str(model_field.column)))
+        for row, single in zip(rows, singles, strict=True):
+            value = model_field.get_db_prep_save(model_field.pre_save(single, add=True), connection)
+            if value is None:
+                # Typed: UNION ALL would otherwise take a NULL in every branch for text.
+                row.append(f"CAST(NULL AS {model_field.cast_db_type(connection)})")
+            else:
+                row.append("%s")
+                params.append(value)
         if model_field.name == "key":
-            selects.append("%s || CAST(r.id AS TEXT)")
-            params.append(key_prefix)
+            fanout.append("%s || CAST(r.id AS TEXT)")
+            fanout_params.append(key_prefix)
         elif model_field.name == "recipient":
-            selects.append("r.email")
+            fanout.append("r.email")
         else:
-            selects.append("%s")
+            fanout.append("%s")
             value = model_field.pre_save(message, add=True)
-            params.append(model_field.get_db_prep_save(value, connection))
-    inner, inner_params = recipients.values("id", "email").query.sql_with_params()
+            fanout_params.append(model_field.get_db_prep_save(value, connection))
+    if isinstance(recipients, tuple):
+        inner, inner_params = recipients
+    else:
+        inner, inner_params = recipients.values("id", "email").query.sql_with_params()
+    selects = [f"SELECT {', '.join(row)}" for row in rows]
+    # "WHERE true": without it "FROM (...) AS r ON CONFLICT" would read as a join (SQLite).
+    selects.append(f"SELECT {', '.join(fanout)} FROM ({inner}) AS r WHERE true")
     sql = (
         f"INSERT INTO {quote(OutboxMessage._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(selects)} FROM ({inner}) AS r WHERE true "
+        f"{' UNION ALL '.join(selects)} "
         f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *inner_params])
+        cursor.execute(sql, [*params, *fanout_params, *inner_params])
         ids = [row[0] for row in cursor.fetchall()]
     _enqueue_after_commit(ids)
     return len(ids)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import redis
 
 from config.cache import ForgivingRedisCache
 from tests.faults import HungListener, closed_port
@@ -24,6 +25,19 @@ def test_two_processes_share_what_one_of_them_cached(redis_url):
     assert other_worker.incr("generation") == 2
 
 
+def test_a_count_is_shared_and_its_window_runs_from_the_first_attempt(redis_url):
+    web_worker = ForgivingRedisCache(redis_url, OPTIONS)
+    other_worker = ForgivingRedisCache(redis_url, OPTIONS)
+    server = redis.Redis.from_url(redis_url)
+
+    counts = [web_worker.count("rate:x", timeout=60), other_worker.count("rate:x", timeout=60)]
+    server.script_flush()  # as after a restart of Redis: the script is loaded again
+    counts.append(web_worker.count("rate:x", timeout=600))
+
+    assert counts == [1, 2, 3]
+    assert 0 < server.ttl(web_worker.make_key("rate:x")) <= 60, "later attempts do not extend it"
+
+
 @pytest.mark.parametrize("server", ["refused", "hung"])
 def test_an_unavailable_redis_reads_as_an_empty_cache_and_fails_nothing(server):
     with HungListener() as hung:
@@ -36,5 +50,6 @@ def test_an_unavailable_redis_reads_as_an_empty_cache_and_fails_nothing(server):
         assert cache.add("limit", 0) is False
         with pytest.raises(ValueError):  # what a missing counter raises: callers start again
             cache.incr("limit")
+        assert cache.count("limit", timeout=60) == 1  # counts nothing: nobody is limited
 
         assert time.monotonic() - started < 5

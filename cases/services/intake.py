@@ -192,7 +192,6 @@ def case_submit(
         )
         if attach is not None:
             attach(case)
-        notify.request_received(case=case, token=token)
-        notify.request_arrived(case=case)
+        notify.request_submitted(case=case, token=token)
         case.reference = reference_allocate(case_id=case.pk, year=timezone.localtime(now).year)
     return case, token

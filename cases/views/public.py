@@ -237,7 +237,7 @@ def _render_track(request, case, token: str, reply_form: ReplyForm | None = None
             "events": selectors.case_public_events(case=case),
             "meetings": selectors.case_planned_meetings(case=case),
             "meeting_kinds": MEETING_EVENTS,
-            "conversation_messages": conversation.case_messages(case=case),
+            "conversation_messages": conversation.case_messages_shown(case=case),
             "for_requester": True,
             "can_reply": _can_reply(case),
             "reply_form": reply_form or ReplyForm(),

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from cases.models import Case
+from cases.models import Case, ReferenceCounter
 from cases.services import case_submit, intake
 from cases.services.references import reference_allocate
 from tests.factories import make_case, request_data
@@ -45,6 +45,13 @@ def test_reference_format_is_configurable(directory, settings, fmt, expected):
     settings.CASE_REFERENCE_FORMAT = fmt
 
     assert make_case().reference == expected
+
+
+@time_machine.travel(dt.datetime(2026, 3, 1, 10, 0, tzinfo=STOCKHOLM), tick=False)
+def test_a_number_wider_than_the_format_pads_to_is_written_whole(directory):
+    ReferenceCounter.objects.create(year=2026, last=12344)
+
+    assert make_case().reference == "AK-2026-12345"
 
 
 def test_sequence_starts_again_each_year_in_swedish_local_time(directory):

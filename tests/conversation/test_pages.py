@@ -195,3 +195,21 @@ def test_the_new_reply_view_costs_no_more_queries_than_the_other_views(
     with django_assert_max_num_queries(len(open_view.captured_queries)):
         response = client.get("/staff/", {"view": "replies"})
     assert response.content.decode().count('data-testid="new-reply"') == 3
+
+
+def test_messages_show_escaped_paragraphs_and_why_a_reply_is_flagged_to_staff_only(
+    client, case, contact_user_a
+):
+    requester_message_add(case=case, body="Hej <b>&</b>\n\nrad ett\r\nrad två", channel=Channel.WEB)
+    Message.objects.update(
+        flagged=True, flag_reasons=["sender"], sender_email="annan@x.example", channel="email"
+    )
+    client.force_login(contact_user_a)
+    staff = client.get(reverse("staff-case", args=[case.reference])).content.decode()
+    track = client.get(reverse("track", args=[case.token])).content.decode()
+    body = "<p>Hej &lt;b&gt;&amp;&lt;/b&gt;</p>\n\n<p>rad ett<br>rad två</p>"
+    assert body in staff and body in track
+    assert "skickat från en annan adress: annan@x.example" in staff
+    assert "via e-post" in staff and "via e-post" in track
+    assert "annan@x.example" not in track
+    assert "<strong>Du</strong>" in track and "<strong>Eva Ek</strong>" in staff
