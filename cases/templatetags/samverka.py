@@ -170,3 +170,56 @@ def event_sentence(event: CaseEvent) -> str:
     if event.data.get("reassigned_from"):
         sentence += " " + str(_("(before: {name})")).format(name=event.data["reassigned_from"])
     return sentence
+
+
+def _linebreaksbr(value: object) -> str:
+    """The `linebreaksbr` filter, escaping: line breaks as <br>."""
+    text = html_escape(str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace("\n", "<br>")
+
+
+@register.simple_tag
+def timeline_entries(timeline: list[dict]) -> SafeString:
+    """The staff timeline's entries (events and emails; times from the view's at_iso and
+    at_text), written here: a template loop cost about 330 Python calls per entry, and a
+    case with a 50-message conversation has a hundred entries and more (issue 11)."""
+    email = html_escape(gettext("Email"))
+    read_it = html_escape(gettext("read it"))
+    internal = html_escape(gettext("internal"))
+    out = []
+    for entry in timeline:
+        e = entry["item"]
+        if entry["type"] == "email":
+            css = "tl-email"
+            subject = f" “{html_escape(e.subject)}”" if e.subject else ""
+            reason = f' <span class="muted">({html_escape(e.reason)})</span>' if e.reason else ""
+            text = (
+                f"{email}{subject} → {html_escape(e.recipient)} · "
+                f"{html_escape(str(e.get_status_display()))}{reason}"
+            )
+        else:
+            css = f"tl-{html_escape(entry['type'])}" + (" tl-note" if e.kind == "note" else "")
+            text = f'<span class="tl-sentence">{html_escape(event_sentence(e))}</span>'
+            if e.kind == "note":
+                text += f"<br>{_linebreaksbr(e.data.get('text', ''))}"
+            if e.kind == "message":
+                message_id = html_escape(str(e.data.get("message_id", "")))
+                text += f' · <a href="#msg-{message_id}">{read_it}</a>'
+            if e.kind == "transition":
+                items = staff_items(e)
+                if items:
+                    shown = "".join(
+                        f"<div><dt>{html_escape(str(item.label))}"
+                        + ("" if item.public else f' <span class="muted">({internal})</span>')
+                        + f"</dt><dd>{_linebreaksbr(item.value)}</dd></div>"
+                        for item in items
+                        if item.name != "contact_name"
+                    )
+                    text += f'\n        <dl class="tl-data">{shown}</dl>'
+        out.append(
+            f'    <li class="{css}">\n'
+            f'      <time datetime="{entry["at_iso"]}">{entry["at_text"]}</time>\n'
+            f"      {text}\n"
+            "    </li>"
+        )
+    return mark_safe("\n".join(out))
