@@ -211,6 +211,37 @@ def test_a_long_chart_draws_the_largest_rows_and_says_so():
     figure.rows, figure.kind = rows, "hbar"
     with translation.override("sv"):
         svg, _hash = render_svg(figure)
-    assert "Diagrammet visar de 30 största; tabellen har alla." in svg
+    assert "Visar 30 av 40 rader – hela tabellen finns i CSV- och XLSX-filerna." in svg
     assert ">Kommun 39<" in svg and ">Kommun 10<" in svg and ">Kommun 9<" not in svg
     assert len(figure.rows) == 40 and CHART_ROWS == 30
+
+
+def test_the_page_lists_the_rows_the_chart_draws_and_the_downloads_every_row(rf, coordinator):
+    """The table beneath a chart holds every figure the chart draws (the 30 largest of
+    5,000), says how many it leaves out, and the CSV and XLSX keep them all."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from reports.charts import Figure, csv_response, xlsx_response
+
+    figure = Figure(
+        name="load",
+        title="Belastning",
+        description="Alla.",
+        columns=["Kontaktperson", "Öppna"],
+        rows=[[f"Person {n}", n] for n in range(5000)],
+        kind="hbar",
+    )
+    with translation.override("sv"):
+        html = render_to_string(
+            "reports/_figure.html", {"figure": figure, "downloads": True, "query": "year=2026"}
+        )
+    assert html.count('<th scope="row">') == 30
+    assert ">Person 4999<" in html and ">Person 4970<" in html and ">Person 4969<" not in html
+    assert "Visar 30 av 5\u00a0000 rader – hela tabellen finns i CSV- och XLSX-filerna." in html
+    assert "/staff/reports/load.csv?year=2026" in html
+    assert len(csv_response(figure).content.decode().splitlines()) == 5001
+    assert xlsx_response(figure).content[:2] == b"PK"
+    # A short table says nothing of the kind.
+    figure.rows = figure.rows[:30]
+    assert "Visar" not in render_to_string("reports/_figure.html", {"figure": figure})
