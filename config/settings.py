@@ -351,6 +351,10 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_TIME_LIMIT = 300
 # How often the report figures take in the case timeline's changes (README, "Reports").
 REPORTS_REFRESH_SECONDS = _env("REPORTS_REFRESH_SECONDS", env.float, 300.0)
+# The nightly full rebuild reads a year of cases per statement: at a million cases one can
+# take longer than DATABASE_STATEMENT_TIMEOUT (seen: canceled at 30 s on a busy machine), so
+# its transactions get their own limit (0: none).
+REPORTS_STATEMENT_TIMEOUT = _env("REPORTS_STATEMENT_TIMEOUT", env.float, 900.0)
 # The schedule lives here; each periodic task claims its tick in the database, so a second
 # beat (by mistake or during a deploy) cannot make a tick fire twice.
 CELERY_BEAT_SCHEDULE = {

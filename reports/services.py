@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from itertools import product
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Model, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -402,6 +403,16 @@ def _period_rebuild(first: dt.date, last: dt.date, *, promise: int) -> None:
             cursor.execute(f"DROP TABLE {new}")
 
 
+def _statement_timeout_local() -> None:
+    """The refresh's own statement limit for the rest of this transaction (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, true)",
+                [str(round(settings.REPORTS_STATEMENT_TIMEOUT * 1000))],
+            )
+
+
 def aggregates_refresh(*, full: bool = False, period_days: int = FULL_PERIOD_DAYS) -> RefreshState:
     """Bring the report figures up to date with the case timeline.
 
@@ -422,6 +433,7 @@ def aggregates_refresh(*, full: bool = False, period_days: int = FULL_PERIOD_DAY
     RefreshState.objects.get_or_create(pk=1)
     promise = promised_days()
     with transaction.atomic():
+        _statement_timeout_local()
         state = RefreshState.objects.select_for_update().get(pk=1)
         now = timezone.now()
         cutoff_id = (
@@ -468,9 +480,11 @@ def aggregates_refresh(*, full: bool = False, period_days: int = FULL_PERIOD_DAY
                     # quadratic.
                     with connection.cursor() as cursor:
                         cursor.execute("SET LOCAL enable_nestloop = off")
+                _statement_timeout_local()
                 _period_rebuild(first, end, promise=promise)
             first = end + dt.timedelta(days=1)
     with transaction.atomic():
+        _statement_timeout_local()
         state = RefreshState.objects.select_for_update().get(pk=1)
         _load_rebuild()
         state.last_event_id = cutoff_id

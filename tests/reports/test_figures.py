@@ -236,6 +236,32 @@ def test_a_reader_sees_each_period_of_a_full_rebuild_either_old_or_new(history, 
     assert selectors.lead_times(MARCH)["measures"][0]["count"] == 4
 
 
+@pytest.mark.django_db(transaction=True)  # SET LOCAL ends with a real transaction only
+@pytest.mark.parametrize("full", [False, True])
+def test_a_refresh_runs_under_its_own_statement_limit(history, monkeypatch, settings, full):
+    """A full rebuild at a million cases reads a year of cases per statement: it must not be
+    canceled by the web's 30-second statement limit (it was, on a busy machine)."""
+    from django.db import connection
+
+    settings.REPORTS_STATEMENT_TIMEOUT = 900
+    seen = []
+    load_rebuild = services._load_rebuild
+
+    def spy():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            seen.append(cursor.fetchone()[0])
+        load_rebuild()
+
+    monkeypatch.setattr(services, "_load_rebuild", spy)
+    with at(1, month=4):
+        services.aggregates_refresh(full=full)
+    assert seen == ["15min"]
+    with connection.cursor() as cursor:  # and only for the refresh's own transactions
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] != "15min"
+
+
 def test_filters_by_municipality_area_and_contact_person(history):
     with at(1, month=4):
         services.aggregates_refresh()
