@@ -164,16 +164,63 @@ def messages_queue_bulk(specs: list[MessageSpec]) -> int:
     """
     if not specs:
         return 0
-    OutboxMessage.objects.bulk_create(
-        [spec.render() for spec in specs], ignore_conflicts=True, batch_size=500
-    )
-    ids = list(
-        OutboxMessage.objects.filter(
-            key__in=[s.key for s in specs], status=OutboxStatus.PENDING
-        ).values_list("pk", flat=True)
-    )
+    messages = [spec.render() for spec in specs]
+    connection = transaction.get_connection()
+    inserted: list[int] = []
+    if connection.vendor == "postgresql":
+        for start in range(0, len(messages), _BULK_ROWS):
+            inserted += _insert_unnest(messages[start : start + _BULK_ROWS], connection)
+    else:
+        OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=500)
+    ids = inserted
+    if len(inserted) < len(messages):  # keys that existed: their row counts if still unsent
+        ids = list(
+            OutboxMessage.objects.filter(
+                key__in=[s.key for s in specs], status=OutboxStatus.PENDING
+            ).values_list("pk", flat=True)
+        )
     _enqueue_after_commit(ids)
     return len(ids)
+
+
+_BULK_ROWS = 5000
+
+
+def _insert_unnest(messages: list[OutboxMessage], connection) -> list[int]:
+    """INSERT ... SELECT FROM unnest(arrays) ON CONFLICT (key) DO NOTHING RETURNING id.
+
+    What bulk_create does (Django 5.2 also inserts through unnest on PostgreSQL), less its
+    per-value cost: a column with one value for every row (the kind, the template, the empty
+    bodies of a lazily rendered reminder...) is sent once instead of once per row, and the
+    new rows' ids come back with the INSERT instead of from a SELECT of every key. The
+    reminder scan writes ten thousand rows this way (issue 9)."""
+    quote = connection.ops.quote_name
+    columns, values, arrays = [], [], []
+    scalars: list[Any] = []  # the constants' parameters (in the SELECT list, so first)
+    vectors: list[Any] = []  # the arrays' parameters (in FROM unnest(...), so last)
+    for model_field in OutboxMessage._meta.concrete_fields:
+        if model_field.primary_key:
+            continue
+        raw = [model_field.pre_save(message, add=True) for message in messages]
+        columns.append(quote(model_field.column))
+        if model_field.name != "key" and all(value == raw[0] for value in raw):
+            values.append("%s")
+            scalars.append(model_field.get_db_prep_save(raw[0], connection))
+            continue
+        name = f"c{len(arrays)}"
+        values.append(f"u.{name}")
+        arrays.append((name, f"%s::{model_field.db_type(connection)}[]"))
+        vectors.append([model_field.get_db_prep_save(value, connection) for value in raw])
+    sql = (
+        f"INSERT INTO {quote(OutboxMessage._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} "
+        f"FROM unnest({', '.join(cast for _, cast in arrays)}) "
+        f"AS u({', '.join(name for name, _ in arrays)}) "
+        f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*scalars, *vectors])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def messages_queue_fanout(

@@ -239,3 +239,43 @@ def test_one_transactions_messages_are_published_together_and_a_rolled_back_one_
             third = queue("batch:3")
             assert published == []
     assert published == [[first.pk, third.pk]]
+
+
+def test_queuing_in_bulk_stores_each_message_once_and_counts_the_unsent(db):
+    """The reminder scan's path: one row per key with its own values, constants and all; a
+    second scan over the same keys adds nothing and counts what is still unsent."""
+    from django.db import transaction
+
+    from notifications.services import MessageSpec, messages_queue_bulk
+
+    def spec(i: int) -> MessageSpec:
+        return MessageSpec(
+            key=f"bulk:{i}",
+            kind="reminder",
+            recipient=f"person{i}@kommun.example",
+            template="reminder",
+            context={"n": i},
+            language="en" if i == 2 else "sv",
+            condition={"state": "received"},
+            lazy=True,
+        )
+
+    with transaction.atomic():
+        assert messages_queue_bulk([spec(i) for i in range(3)]) == 3
+    rows = {m.key: m for m in OutboxMessage.objects.filter(key__startswith="bulk:")}
+    assert [rows[f"bulk:{i}"].context for i in range(3)] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert [rows[f"bulk:{i}"].recipient for i in range(3)] == [
+        "person0@kommun.example",
+        "person1@kommun.example",
+        "person2@kommun.example",
+    ]
+    assert [rows[f"bulk:{i}"].language for i in range(3)] == ["sv", "sv", "en"]
+    assert {(m.kind, m.status, m.case_id, str(m.condition)) for m in rows.values()} == {
+        ("reminder", "pending", None, "{'state': 'received'}")
+    }
+    OutboxMessage.objects.filter(key="bulk:0").update(status="sent")
+    with transaction.atomic():
+        # bulk:1 and bulk:2 are still unsent, bulk:3 is new; bulk:0 went out already.
+        assert messages_queue_bulk([spec(i) for i in range(4)]) == 3
+    assert OutboxMessage.objects.filter(key__startswith="bulk:").count() == 4
+    assert OutboxMessage.objects.get(key="bulk:0").status == "sent"
