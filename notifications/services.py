@@ -195,7 +195,9 @@ def _insert_unnest(messages: list[OutboxMessage], connection) -> list[int]:
     new rows' ids come back with the INSERT instead of from a SELECT of every key. The
     reminder scan writes ten thousand rows this way (issue 9)."""
     quote = connection.ops.quote_name
-    columns, values, arrays = [], [], []
+    columns: list[str] = []
+    values: list[str] = []  # per column: %s (one value for all rows) or u.<array>
+    arrays: list[tuple[str, str]] = []  # (name, typed parameter) of each column sent per row
     scalars: list[Any] = []  # the constants' parameters (in the SELECT list, so first)
     vectors: list[Any] = []  # the arrays' parameters (in FROM unnest(...), so last)
     for model_field in OutboxMessage._meta.concrete_fields:
