@@ -19,6 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pygal
@@ -64,7 +65,7 @@ class Figure:
     kind: str = "bar"  # "bar", "hbar" or "line"
     series: tuple[int, ...] = (1,)  # the columns drawn (column 0 labels the rows)
 
-    @property
+    @cached_property
     def shown(self) -> list[list[Any]]:
         """The rows the chart draws and the page's table lists: all of them up to
         CHART_ROWS; beyond, a bar chart's largest (a bar per row stops being readable, and
@@ -78,7 +79,14 @@ class Figure:
 
     @property
     def shown_note(self) -> str:
-        return _shown_note(self)
+        """What the chart and the page's table leave out, and where it is."""
+        return _(
+            "Showing %(shown)s of %(total)s rows – the whole table is in the CSV and XLSX "
+            "downloads."
+        ) % {
+            "shown": number_format(len(self.shown), force_grouping=True),
+            "total": number_format(len(self.rows), force_grouping=True),
+        }
 
 
 def _pct(share: float | None) -> str:
@@ -267,16 +275,6 @@ def figures(names: list[str], f: ReportFilter) -> list[Figure]:
 
 def _number(value: Any) -> float | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _shown_note(figure: Figure) -> str:
-    """What the chart and the page's table leave out, and where it is."""
-    return _(
-        "Showing %(shown)s of %(total)s rows – the whole table is in the CSV and XLSX downloads."
-    ) % {
-        "shown": number_format(len(figure.shown), force_grouping=True),
-        "total": number_format(len(figure.rows), force_grouping=True),
-    }
 
 
 def render_svg(figure: Figure) -> tuple[str, str]:
