@@ -9,9 +9,9 @@ Environment (all optional):
   BENCH_KEEP_DB=1             keep the database (and reuse it with BENCH_REUSE_DB=1)
   BENCH_REDIS_URL (redis://127.0.0.1:6379/13)   broker; flushed before the delivery run
   BENCH_PORT (8100)           gunicorn; 0 picks a free port
-  BENCH_SMTP_PORT (BENCH_PORT+1)  the SMTP sink; 0 picks a free port
+  BENCH_SMTP_PORT (BENCH_PORT+1, or free when BENCH_PORT=0)  the SMTP sink; 0 picks a free port
   BENCH_DELIVERY (2000)       outbox messages per delivery run
-  BENCH_DELIVERY_PROCESSES (1,2)  Celery worker processes, one delivery run each
+  BENCH_DELIVERY_PROCESSES (1,2)  Celery worker processes, one delivery run each ("" for none)
   BENCH_CONTACTS (5000)       contact persons in the seeded directory
   BENCH_INBOUND (1000)        email replies imported from a local Dovecot (bench/inbound.py)
   BENCH_SCENARIOS             comma-separated web scenarios to run (default all; "none")
@@ -83,11 +83,14 @@ def _port(name: str, default: int) -> int:
 
 
 PORT = _port("BENCH_PORT", 8100)
-SMTP_PORT = _port("BENCH_SMTP_PORT", PORT + 1)
+# With BENCH_PORT=0 the sink gets its own free port: PORT + 1 may be anyone's.
+SMTP_PORT = _port("BENCH_SMTP_PORT", 0 if os.environ.get("BENCH_PORT") == "0" else PORT + 1)
 DELIVERY = int(os.environ.get("BENCH_DELIVERY", "2000"))
 # Comma-separated subset of web scenarios to run (e.g. "ok,submit"); "none" skips them all.
 ONLY = {n for n in os.environ.get("BENCH_SCENARIOS", "").split(",") if n}
-DELIVERY_PROCESSES = [int(n) for n in os.environ.get("BENCH_DELIVERY_PROCESSES", "1,2").split(",")]
+DELIVERY_PROCESSES = [
+    int(n) for n in os.environ.get("BENCH_DELIVERY_PROCESSES", "1,2").split(",") if n.strip()
+]
 OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "results"))
 BIN = Path(sys.executable).parent
 DATABASE_URL = f"{PG}/{DB_NAME}"
@@ -187,6 +190,21 @@ def _wait_http(url: str, timeout: float = 60) -> None:
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def _wait_tcp(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    """Until 127.0.0.1:`port` accepts connections; fails at once if `process` exited (a sink
+    that could not bind its port would otherwise fail every delivery, slowly)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 
 # --- database -------------------------------------------------------------------------------
@@ -907,6 +925,7 @@ def main() -> dict:
             [str(BIN / "python"), str(ROOT / "bench" / "smtp_sink.py"), str(SMTP_PORT)],
             stderr=subprocess.DEVNULL,
         )
+        _wait_tcp(SMTP_PORT, sink)
         gunicorn = _start(
             [
                 str(BIN / "gunicorn"),
