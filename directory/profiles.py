@@ -27,8 +27,9 @@ HALF_LIFE_DAYS = 540
 OLDEST_DAYS = 5 * 365  # older cases are not read at all
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HandledCase:
+    # Slots: a web worker holds ~20,000 of these while it learns the profiles.
     reference: str
     contact_id: int
     title: str
