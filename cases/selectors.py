@@ -46,7 +46,7 @@ from cases.models import (
 )
 from cases.services.intake import tracking_token_hash
 from directory import selectors as directory
-from directory.models import Area, CollaborationForm, ContactPerson
+from directory.models import Area, CollaborationForm, ContactPerson, Municipality
 from directory.profiles import OLDEST_DAYS, HandledCase
 from directory.suggestions import (
     GENERATION_KEY,
@@ -124,7 +124,11 @@ def case_list(*, user, filters: CaseFilters) -> QuerySet[Case]:
     elif filters.state != "all":
         qs = qs.filter(state=filters.state)
     if filters.municipality:
-        qs = qs.filter(municipality__code=filters.municipality)
+        # The id as a scalar subquery, not a join on the code: then the planner walks
+        # case_muni_idx (municipality, state, newest first) and stops at the page, where a
+        # join estimated a few hundred matches, read every one (21,000) and sorted them.
+        municipality = Municipality.objects.filter(code=filters.municipality).order_by()[:1]
+        qs = qs.filter(municipality_id=Subquery(municipality.values("pk")))
     if filters.area:
         qs = qs.filter(areas__slug=filters.area)
     if filters.contact:
