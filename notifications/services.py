@@ -408,6 +408,20 @@ def _attempt_failed(
     return "retry"
 
 
+def claim_of(*, message_id: int, attempts: int) -> QuerySet[OutboxMessage]:
+    """The row while it is "sending" under the claim of attempt `attempts`.
+
+    "Sending" is said as "none of the other statuses": `status = 'sending'` matches the
+    partial due index's condition, and with statistics older than a backlog PostgreSQL
+    scanned that index (every pending row) for each update of the claim: 13 ms instead of
+    0.07 with 25,000 pending, a third of the delivery rate. This way it reads the row by its
+    primary key.
+    """
+    return OutboxMessage.objects.filter(pk=message_id, attempts=attempts).exclude(
+        status__in=[s for s in OutboxStatus.values if s != OutboxStatus.SENDING]
+    )
+
+
 def message_deliver(*, message_id: int) -> str:
     """Send one message if it is due and nobody else is sending it. Safe to run twice.
 
@@ -449,9 +463,7 @@ def message_deliver(*, message_id: int) -> str:
             attempts=message.attempts,
             first_attempt_at=message.first_attempt_at,
         )
-    ours = OutboxMessage.objects.filter(
-        pk=message_id, status=OutboxStatus.SENDING, attempts=message.attempts
-    )
+    ours = claim_of(message_id=message_id, attempts=message.attempts)
     with _heartbeat(ours):
         try:
             check = _still_wanted.get(message.kind)

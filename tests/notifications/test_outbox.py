@@ -279,3 +279,43 @@ def test_queuing_in_bulk_stores_each_message_once_and_counts_the_unsent(db):
         assert messages_queue_bulk([spec(i) for i in range(4)]) == 3
     assert OutboxMessage.objects.filter(key__startswith="bulk:").count() == 4
     assert OutboxMessage.objects.get(key="bulk:0").status == "sent"
+
+
+def _plan(queryset) -> str:
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_claim_is_read_by_primary_key_when_a_backlog_grew_after_the_statistics(db):
+    """An SMTP outage leaves thousands of messages pending before autovacuum counts them: each
+    update of a claim must still read one row, not scan the pending backlog (a third of the
+    delivery rate at a million rows, measured by `make bench`)."""
+    from django.db import connection
+
+    from notifications.models import OutboxStatus
+    from notifications.services import claim_of
+
+    def rows(status: str, n: int) -> list[OutboxMessage]:
+        return OutboxMessage.objects.bulk_create(
+            OutboxMessage(key=f"{status}:{i}", kind="bench", recipient=f"p{i}@kommun.example",
+                          subject="Hej", status=status, next_attempt_at=timezone.now())
+            for i in range(n)
+        )  # fmt: skip
+
+    rows(OutboxStatus.SENT, 3000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE notifications_outboxmessage")  # the due index: empty
+    backlog = rows(OutboxStatus.PENDING, 3000)
+    OutboxMessage.objects.filter(pk=backlog[0].pk).update(status=OutboxStatus.SENDING, attempts=1)
+
+    claim = claim_of(message_id=backlog[0].pk, attempts=1)
+    plan = _plan(claim)
+
+    assert "outboxmessage_pkey" in plan and "outbox_due_idx" not in plan, plan
+    assert claim.count() == 1
+    assert not claim_of(message_id=backlog[0].pk, attempts=2).exists()  # a later claim's
+    assert not claim_of(message_id=backlog[1].pk, attempts=0).exists()  # pending, unclaimed
