@@ -129,7 +129,13 @@ class DailyLeadTime(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["dim", "municipality_id", "day"], name="dailylead_muni_idx"),
+            # Covering: a year of histogram rows for all (or one) municipality is read from
+            # the index alone (140 -> 7 ms at a million cases), not from 2.4 M rows by day.
+            models.Index(
+                fields=["dim", "municipality_id", "day"],
+                include=["measure", "days", "n"],
+                name="dailylead_muni_idx",
+            ),
             models.Index(
                 fields=["dim", "dim_id", "municipality_id", "day"], name="dailylead_dim_id_idx"
             ),
