@@ -5,6 +5,8 @@ then keeps its memory from creeping; not too often, since a new worker imports t
 builds the suggestion index (about a second) while the others carry its load.
 """
 
+import ctypes
+import gc
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
@@ -43,9 +45,6 @@ def _memory_release():
     that garbage to reach a quarter of them (measured over the benchmark's scenarios: 157 ->
     149 MB after the same requests). Frozen objects are still freed when nothing refers to
     them, as a rebuilt index's predecessor is."""
-    import ctypes
-    import gc
-
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
